@@ -1,0 +1,83 @@
+"""The `mangacolor` command: train, colorize, evaluate."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from mangacolor.config import Config
+
+
+def _add_train(sub: argparse._SubParsersAction) -> None:
+    d = Config()
+    p = sub.add_parser("train", help="train a colorizer GAN", formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--data", default=None, help="image folder, Kaggle root or paired folder (default: bundled sample)")
+    p.add_argument("--series", nargs="+", default=None, help="Kaggle layout: the series to use (default: all)")
+    p.add_argument("--arch", choices=["seed", "unet"], default=d.arch)
+    p.add_argument("--head", choices=["rgb", "lab"], default=d.head)
+    p.add_argument("--depth", type=int, default=d.depth, help="downsampling steps (default: the arch's)")
+    p.add_argument("--width", type=int, default=d.width, help="filters of the first layer")
+    p.add_argument("--image-size", type=int, default=d.image_size)
+    p.add_argument("--epochs", type=int, default=d.epochs)
+    p.add_argument("--batch-size", type=int, default=d.batch_size)
+    p.add_argument("--learning-rate", type=float, default=d.learning_rate)
+    p.add_argument("--l1-weight", type=float, default=d.l1_weight)
+    p.add_argument("--adv-weight", type=float, default=d.adv_weight)
+    p.add_argument("--simulation", default=d.simulation, help="gray, ink, screentone, degrade or manga")
+    p.add_argument("--max-images", type=int, default=None, help="use at most this many training images")
+    p.add_argument("--precision", default=d.precision, help="auto, float32, mixed_float16, mixed_bfloat16")
+    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--sample-every", type=int, default=d.sample_every)
+    p.add_argument("--out", required=True, help="run directory")
+    p.add_argument("--resume", action="store_true", help="continue the interrupted run in --out")
+
+
+def _train(args: argparse.Namespace) -> int:
+    from mangacolor.training import train
+
+    config = Config(
+        data=args.data,
+        series=tuple(args.series) if args.series else None,
+        arch=args.arch,
+        head=args.head,
+        depth=args.depth,
+        width=args.width,
+        image_size=args.image_size,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        l1_weight=args.l1_weight,
+        adv_weight=args.adv_weight,
+        simulation=args.simulation,
+        max_images=args.max_images,
+        precision=args.precision,
+        seed=args.seed,
+        sample_every=args.sample_every,
+    )
+    train(config, args.out, resume=args.resume)
+    print(f"done: generator in {args.out}/generator.keras")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mangacolor", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_train(sub)
+    return parser
+
+
+COMMANDS = {"train": _train}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except (FileExistsError, ValueError, FileNotFoundError) as e:
+        print(f"mangacolor {args.command}: error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

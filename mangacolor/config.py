@@ -1,0 +1,72 @@
+"""One configuration object for a training run.
+
+The image size, the architecture and every other setting travel from the CLI or
+a notebook through this dataclass to the data pipeline, the models and the
+trainer, and are saved as `config.json` beside every run so it can be resumed
+and its generator rebuilt.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class Config:
+    """Settings of one training run. Defaults are the seed project's where it had one."""
+
+    # Data
+    data: str | None = None  # folder, Kaggle root or paired folder; None: bundled sample
+    series: tuple[str, ...] | None = None  # Kaggle layout only: which series to use
+    simulation: str = "gray"  # how B&W input is made from colour: see data.SIMULATIONS
+    max_images: int | None = None  # cap the training set (quick runs)
+    # Model
+    arch: str = "unet"  # "seed" (the seed's DCGAN, as described) or "unet" (U-Net + PatchGAN)
+    head: str = "lab"  # "rgb": tanh RGB; "lab": predicts a*b*, keeps the input's L
+    depth: int | None = None  # downsampling steps; None: the architecture's default
+    width: int = 64  # filters of the first layer
+    image_size: int = 256
+    # Optimisation (the seed's: batch 32, 100 epochs, Adam(2e-4, 0.5), L1 weight 100)
+    batch_size: int = 32
+    epochs: int = 100
+    learning_rate: float = 2e-4
+    beta_1: float = 0.5
+    l1_weight: float = 100.0
+    adv_weight: float = 1.0
+    precision: str = "auto"  # "auto", "float32", "mixed_float16" or "mixed_bfloat16"
+    seed: int = 42
+    sample_every: int = 1  # save a sample grid every N epochs
+
+    def replace(self, **changes: object) -> Config:
+        return dataclasses.replace(self, **changes)
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), indent=2)
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write as JSON atomically (temporary file, then rename)."""
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(self.to_json())
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Config:
+        values = json.loads(Path(path).read_text())
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"{path}: unknown settings {unknown}")
+        if values.get("series") is not None:
+            values["series"] = tuple(values["series"])
+        return cls(**values)
+
+
+def env_int(name: str, default: int) -> int:
+    """An integer setting from the environment, so CI's quick mode can shrink notebooks."""
+    value = os.environ.get(name)
+    return default if value in (None, "") else int(value)

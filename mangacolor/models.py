@@ -1,0 +1,237 @@
+"""Generators and discriminators, chosen by name.
+
+- `seed`: the seed project's DCGAN exactly as its README describes it: a
+  generator of four 4x4 stride-2 convolutions (BatchNorm, LeakyReLU), three
+  stride-2 transposed convolutions (BatchNorm, ReLU) and a tanh output layer;
+  a conditional discriminator on the 4-channel stack of input and colour image
+  with three 4x4 stride-2 convolutions of 64, 128 and 256 filters, Flatten and
+  Dense(1, sigmoid). `depth=5` is the README's suggested deeper variant.
+- `unet`: a U-Net generator with skip connections and decoder dropout, and a
+  PatchGAN discriminator giving a logit per patch (pix2pix, Isola et al. 2017).
+  The decoder upsamples then convolves, which avoids the checkerboard artefacts
+  of transposed convolutions (Odena et al. 2016).
+
+Every generator maps B&W input (B, H, W, 1) in [-1, 1] to RGB in [-1, 1], through
+one of two heads: `rgb` (tanh RGB, the seed's) or `lab` (predicts a*b* and
+recombines them with the input's lightness, so lines stay exactly as drawn).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import keras
+import tensorflow as tf
+from keras import layers
+
+from mangacolor import color
+from mangacolor.config import Config
+
+HEADS = ("rgb", "lab")
+DEFAULT_DEPTH = {"seed": 4, "unet": 5}
+AB_RANGE = 110.0  # |a*|, |b*| of sRGB colours stay below this
+BN_MOMENTUM = 0.9  # U-Net and PatchGAN: statistics that keep up with a short CPU run
+
+
+@keras.saving.register_keras_serializable(package="mangacolor")
+class LabHead(layers.Layer):
+    """Combine predicted a*b* (tanh-scaled) with the input's L into RGB in [-1, 1].
+
+    Chroma is shrunk towards grey where it leaves the sRGB gamut, at fixed L and
+    hue, so the output's lightness is the input's. Runs in float32 whatever the
+    mixed-precision policy, since colour conversion needs the precision.
+    """
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("dtype", "float32")
+        super().__init__(**kwargs)
+
+    def call(self, gray: tf.Tensor, ab: tf.Tensor) -> tf.Tensor:
+        lightness = (tf.cast(gray, tf.float32) + 1.0) * 50.0
+        ab = tf.tanh(tf.cast(ab, tf.float32)) * AB_RANGE
+        lab = color.fit_chroma_to_gamut(tf.concat([lightness, ab], axis=-1))
+        return color.lab_to_rgb(lab) * 2.0 - 1.0
+
+    def compute_output_shape(self, gray_shape: tuple, ab_shape: tuple) -> tuple:
+        return (*gray_shape[:-1], 3)
+
+
+def _input_shape(image_size: int | tuple[int | None, int | None] | None, channels: int) -> tuple:
+    if image_size is None:
+        return (None, None, channels)
+    h, w = (image_size, image_size) if isinstance(image_size, int) else image_size
+    return (h, w, channels)
+
+
+def _check_divisible(image_size: int | tuple | None, depth: int) -> None:
+    sizes = [] if image_size is None else [image_size] if isinstance(image_size, int) else image_size
+    for s in sizes:
+        if s is not None and s % 2**depth:
+            raise ValueError(f"image size {s} is not divisible by 2**depth = {2**depth}")
+
+
+def _output_head(gray: keras.KerasTensor, features: keras.KerasTensor, head: str) -> keras.KerasTensor:
+    """The last layer: tanh RGB (the seed's) or a*b* recombined with the input's L."""
+    if head == "rgb":
+        return layers.Activation("tanh", dtype="float32", name="rgb")(features)
+    if head == "lab":
+        return LabHead(name="lab")(gray, features)
+    raise ValueError(f"head must be one of {HEADS}, not {head!r}")
+
+
+# ---------------------------------------------------------------- the seed's DCGAN
+
+
+def seed_generator(
+    image_size: int | tuple | None = 256, depth: int = 4, width: int = 64, head: str = "rgb"
+) -> keras.Model:
+    """The seed's encoder-decoder: `depth` strided convolutions down, `depth - 1`
+    transposed convolutions up, and a stride-2 transposed convolution to RGB."""
+    _check_divisible(image_size, depth)
+    filters = [width * min(2**i, 8) for i in range(depth)]
+    gray = keras.Input(_input_shape(image_size, 1), name="gray")
+    x = gray
+    for i, f in enumerate(filters):
+        x = layers.Conv2D(f, 4, strides=2, padding="same", name=f"down{i + 1}_conv")(x)
+        x = layers.BatchNormalization(name=f"down{i + 1}_bn")(x)
+        x = layers.LeakyReLU(0.2, name=f"down{i + 1}_lrelu")(x)
+    for i, f in enumerate(reversed(filters[:-1])):
+        x = layers.Conv2DTranspose(f, 4, strides=2, padding="same", name=f"up{i + 1}_deconv")(x)
+        x = layers.BatchNormalization(name=f"up{i + 1}_bn")(x)
+        x = layers.ReLU(name=f"up{i + 1}_relu")(x)
+    channels = 3 if head == "rgb" else 2
+    x = layers.Conv2DTranspose(channels, 4, strides=2, padding="same", name="out_deconv")(x)
+    return keras.Model(gray, _output_head(gray, x, head), name=f"seed_generator_{head}")
+
+
+def seed_discriminator(image_size: int | tuple = 256, width: int = 64) -> keras.Model:
+    """The seed's conditional discriminator: the probability that an (input, colour) stack is real."""
+    stack = keras.Input(_input_shape(image_size, 4), name="gray_and_rgb")
+    x = layers.Conv2D(width, 4, strides=2, padding="same", name="conv1")(stack)
+    x = layers.LeakyReLU(0.2, name="lrelu1")(x)
+    x = layers.Conv2D(width * 2, 4, strides=2, padding="same", name="conv2")(x)
+    x = layers.BatchNormalization(name="bn2")(x)
+    x = layers.LeakyReLU(0.2, name="lrelu2")(x)
+    x = layers.Conv2D(width * 4, 4, strides=2, padding="same", name="conv3")(x)
+    x = layers.BatchNormalization(name="bn3")(x)
+    x = layers.LeakyReLU(0.2, name="lrelu3")(x)
+    x = layers.Flatten(name="flatten")(x)
+    real = layers.Dense(1, activation="sigmoid", dtype="float32", name="real")(x)
+    return keras.Model(stack, real, name="seed_discriminator")
+
+
+# ---------------------------------------------------------------- U-Net and PatchGAN
+
+
+def unet_generator(
+    image_size: int | tuple | None = 256,
+    depth: int = 5,
+    width: int = 64,
+    head: str = "lab",
+    dropout: float = 0.5,
+) -> keras.Model:
+    """A U-Net: strided convolutions down, upsample-and-convolve up, skips at every scale."""
+    _check_divisible(image_size, depth)
+    filters = [width * min(2**i, 8) for i in range(depth)]
+    gray = keras.Input(_input_shape(image_size, 1), name="gray")
+    x, skips = gray, []
+    for i, f in enumerate(filters):
+        x = layers.Conv2D(f, 4, strides=2, padding="same", use_bias=i == 0, name=f"down{i + 1}_conv")(x)
+        if i > 0:
+            x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"down{i + 1}_bn")(x)
+        x = layers.LeakyReLU(0.2, name=f"down{i + 1}_lrelu")(x)
+        skips.append(x)
+    for i, (f, skip) in enumerate(zip(reversed(filters[:-1]), reversed(skips[:-1]))):
+        x = layers.UpSampling2D(interpolation="bilinear", name=f"up{i + 1}_resize")(x)
+        x = layers.Conv2D(f, 3, padding="same", use_bias=False, name=f"up{i + 1}_conv")(x)
+        x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"up{i + 1}_bn")(x)
+        if i < 3 and dropout:
+            x = layers.Dropout(dropout, name=f"up{i + 1}_dropout")(x)
+        x = layers.ReLU(name=f"up{i + 1}_relu")(x)
+        x = layers.Concatenate(name=f"up{i + 1}_skip")([x, skip])
+    x = layers.UpSampling2D(interpolation="bilinear", name="out_resize")(x)
+    x = layers.Concatenate(name="out_skip")([x, gray])
+    x = layers.Conv2D(width // 2, 3, padding="same", activation="relu", name="out_conv1")(x)
+    channels = 3 if head == "rgb" else 2
+    x = layers.Conv2D(channels, 3, padding="same", name="out_conv2")(x)
+    return keras.Model(gray, _output_head(gray, x, head), name=f"unet_generator_{head}")
+
+
+def patchgan_discriminator(image_size: int | tuple | None = 256, width: int = 64, depth: int = 3) -> keras.Model:
+    """pix2pix's PatchGAN: a logit per overlapping patch (70 x 70 px at depth 3)."""
+    stack = keras.Input(_input_shape(image_size, 4), name="gray_and_rgb")
+    x = stack
+    for i in range(depth):
+        x = layers.Conv2D(width * min(2**i, 8), 4, strides=2, padding="same", use_bias=i == 0, name=f"conv{i + 1}")(x)
+        if i > 0:
+            x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"bn{i + 1}")(x)
+        x = layers.LeakyReLU(0.2, name=f"lrelu{i + 1}")(x)
+    x = layers.Conv2D(width * min(2**depth, 8), 4, padding="same", use_bias=False, name=f"conv{depth + 1}")(x)
+    x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"bn{depth + 1}")(x)
+    x = layers.LeakyReLU(0.2, name=f"lrelu{depth + 1}")(x)
+    logits = layers.Conv2D(1, 4, padding="same", dtype="float32", name="patch_logits")(x)
+    return keras.Model(stack, logits, name="patchgan_discriminator")
+
+
+# ---------------------------------------------------------------- one factory
+
+ARCHITECTURES: dict[str, tuple[Callable[..., keras.Model], Callable[..., keras.Model]]] = {
+    "seed": (seed_generator, seed_discriminator),
+    "unet": (unet_generator, patchgan_discriminator),
+}
+
+
+def _arch(config: Config) -> tuple[Callable[..., keras.Model], Callable[..., keras.Model]]:
+    if config.arch not in ARCHITECTURES:
+        raise ValueError(f"arch must be one of {sorted(ARCHITECTURES)}, not {config.arch!r}")
+    return ARCHITECTURES[config.arch]
+
+
+def build_generator(config: Config, image_size: int | tuple | None = None) -> keras.Model:
+    """The generator `config` names; `image_size=None` keeps the spatial size open
+    so one model colorizes images of any size divisible by 2**depth."""
+    depth = config.depth or DEFAULT_DEPTH[config.arch]
+    return _arch(config)[0](image_size, depth=depth, width=config.width, head=config.head)
+
+
+def build_discriminator(config: Config) -> keras.Model:
+    """The discriminator `config` names, at the training size."""
+    return _arch(config)[1](config.image_size, width=config.width)
+
+
+def discriminator_gives_logits(discriminator: keras.Model) -> bool:
+    """True for the PatchGAN (logits), False for the seed's (a sigmoid probability)."""
+    return discriminator.layers[-1].get_config().get("activation") != "sigmoid"
+
+
+def flops_per_image(model: keras.Model) -> int:
+    """Multiply-adds x 2 of the convolution and dense layers for one image of the
+    model's input size: what the hardware must compute, for GFLOP/s figures."""
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, layers.Conv2DTranspose):
+            _, h, w, cin = layer.input.shape
+            kh, kw = layer.kernel_size
+            total += 2 * h * w * kh * kw * cin * layer.filters
+        elif isinstance(layer, layers.Conv2D):
+            _, h, w, cout = layer.output.shape
+            kh, kw = layer.kernel_size
+            total += 2 * h * w * kh * kw * layer.input.shape[-1] * cout
+        elif isinstance(layer, layers.Dense):
+            total += 2 * layer.input.shape[-1] * layer.units
+    return int(total)
+
+
+def describe(model: keras.Model) -> dict[str, int]:
+    """Parameters and GFLOPs per image, for tables in notebooks and benchmarks."""
+    return {"parameters": int(model.count_params()), "flops_per_image": flops_per_image(model)}
+
+
+def receptive_field(model: keras.Model) -> int:
+    """Receptive field in input pixels of one output unit of a plain conv stack (no skips)."""
+    rf, jump = 1, 1
+    for layer in model.layers:
+        if isinstance(layer, layers.Conv2D) and not isinstance(layer, layers.Conv2DTranspose):
+            rf += (layer.kernel_size[0] - 1) * jump
+            jump *= layer.strides[0]
+    return rf

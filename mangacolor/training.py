@@ -1,0 +1,344 @@
+"""Training: a Keras GAN with its own train_step, run by `fit`, plus the callbacks a real run needs.
+
+Shaped like keras-io's DCGAN example: `ColorizationGAN(generator,
+discriminator)`, `compile(g_optimizer, d_optimizer, ...)`, a `train_step` that
+returns a dict of losses, and one call to `fit`. `train(config, run_dir)` adds
+what a long run needs: a validation split, sample grids, best and last
+checkpoints, BackupAndRestore for resuming, TensorBoard, a CSV history that
+stays continuous across resumes, and a float32 / mixed-precision choice.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from mangacolor import data, losses, models, visualize
+from mangacolor.config import Config
+
+
+class ColorizationGAN(keras.Model):
+    """A conditional GAN: the generator colours B&W input, the discriminator judges (input, colour) pairs."""
+
+    def __init__(self, generator: keras.Model, discriminator: keras.Model, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.generator = generator
+        self.discriminator = discriminator
+        self.from_logits = models.discriminator_gives_logits(discriminator)
+        names = ("g_adv", "g_l1", "d_real", "d_fake", "l1", "psnr")
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
+
+    def compile(
+        self,
+        g_optimizer: keras.optimizers.Optimizer,
+        d_optimizer: keras.optimizers.Optimizer,
+        l1_weight: float = 100.0,
+        adv_weight: float = 1.0,
+        **kwargs: object,
+    ) -> None:
+        super().compile(**kwargs)
+        self.g_optimizer = g_optimizer
+        self.d_optimizer = d_optimizer
+        self.l1_weight = l1_weight
+        self.adv_weight = adv_weight
+
+    @property
+    def metrics(self) -> list[keras.metrics.Metric]:
+        return list(self.trackers.values())
+
+    def call(self, gray: tf.Tensor, training: bool = False) -> tf.Tensor:
+        return self.generator(gray, training=training)
+
+    def _report(self, **values: tf.Tensor) -> dict[str, tf.Tensor]:
+        for name, value in values.items():
+            self.trackers[name].update_state(value)
+        return {name: self.trackers[name].result() for name in values}
+
+    def train_step(self, batch: tuple[tf.Tensor, tf.Tensor]) -> dict[str, tf.Tensor]:
+        gray, target = batch
+        # Gradients are summed over replicas: average the loss over all of them.
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            fake = self.generator(gray, training=True)
+            real_out = self.discriminator(tf.concat([gray, target], -1), training=True)
+            fake_out = self.discriminator(tf.concat([gray, tf.cast(fake, gray.dtype)], -1), training=True)
+            g_adv = losses.generator_adversarial_loss(fake_out, self.from_logits)
+            g_l1 = losses.l1_loss(target, fake)
+            g_loss = (self.adv_weight * g_adv + self.l1_weight * g_l1) / replicas
+            d_real, d_fake = losses.discriminator_losses(real_out, fake_out, self.from_logits)
+            d_loss = 0.5 * (d_real + d_fake) / replicas
+        self._apply(self.g_optimizer, g_tape, g_loss, self.generator)
+        self._apply(self.d_optimizer, d_tape, d_loss, self.discriminator)
+        return self._report(g_adv=g_adv, g_l1=g_l1, d_real=d_real, d_fake=d_fake)
+
+    @staticmethod
+    def _apply(optimizer: keras.optimizers.Optimizer, tape: tf.GradientTape, loss: tf.Tensor, net: keras.Model) -> None:
+        # scale_loss is the identity except under a LossScaleOptimizer (float16).
+        grads = tape.gradient(optimizer.scale_loss(loss), net.trainable_variables)
+        optimizer.apply(grads, net.trainable_variables)
+
+    def test_step(self, batch: tuple[tf.Tensor, tf.Tensor]) -> dict[str, tf.Tensor]:
+        gray, target = batch
+        fake = tf.cast(self.generator(gray, training=False), tf.float32)
+        psnr = tf.image.psnr((target + 1.0) / 2.0, (fake + 1.0) / 2.0, max_val=1.0)
+        return self._report(l1=losses.l1_loss(target, fake), psnr=tf.reduce_mean(psnr))
+
+
+# ---------------------------------------------------------------- precision
+
+
+def _cpu_flags() -> set[str]:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def choose_precision(requested: str = "auto") -> str:
+    """The Keras dtype policy for a run.
+
+    float16 on GPUs with tensor cores (compute capability >= 7), bfloat16 on CPUs
+    with AMX or AVX512-BF16 (bench/train_throughput.py measures the gain), float32
+    otherwise. On CPUs without bf16 instructions, bfloat16 is emulated and slower.
+    """
+    if requested != "auto":
+        return requested
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        capability = tf.config.experimental.get_device_details(gpus[0]).get("compute_capability", (0, 0))
+        return "mixed_float16" if capability >= (7, 0) else "float32"
+    if {"amx_bf16", "avx512_bf16"} & _cpu_flags():
+        return "mixed_bfloat16"
+    return "float32"
+
+
+def make_optimizer(config: Config, policy: str) -> keras.optimizers.Optimizer:
+    """Adam(2e-4, beta_1=0.5), the seed's; wrapped for loss scaling under float16."""
+    opt = keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1)
+    return keras.optimizers.LossScaleOptimizer(opt) if policy == "mixed_float16" else opt
+
+
+def build_gan(config: Config, policy: str = "float32") -> ColorizationGAN:
+    """Generator, discriminator and optimizers as `config` says, compiled and built."""
+    gan = ColorizationGAN(models.build_generator(config), models.build_discriminator(config))
+    gan.compile(
+        make_optimizer(config, policy),
+        make_optimizer(config, policy),
+        l1_weight=config.l1_weight,
+        adv_weight=config.adv_weight,
+    )
+    size = config.image_size
+    gan.build((None, size, size, 1))
+    # Built optimizers let BackupAndRestore load their state before the first step.
+    gan.g_optimizer.build(gan.generator.trainable_variables)
+    gan.d_optimizer.build(gan.discriminator.trainable_variables)
+    return gan
+
+
+# ---------------------------------------------------------------- callbacks
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """Saves (input | generated | target) for fixed validation images every `every` epochs."""
+
+    def __init__(self, folder: Path, gray: np.ndarray, target: np.ndarray, every: int = 1, writer=None) -> None:
+        super().__init__()
+        self.folder, self.gray, self.target, self.every, self.writer = Path(folder), gray, target, every, writer
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if (epoch + 1) % self.every:
+            return
+        fake = self.model.generator.predict(self.gray, verbose=0)
+        grid = visualize.make_grid([self.gray, fake, self.target])
+        visualize.save_png(self.folder / f"epoch_{epoch + 1:03d}.png", grid)
+        if self.writer is not None:
+            with self.writer.as_default():
+                tf.summary.image("samples", grid[None], step=epoch + 1)
+
+
+class GeneratorCheckpoint(keras.callbacks.Callback):
+    """`last.keras` every epoch and `best.keras` when validation L1 improves: generators only,
+    ready for inference. Written to a temporary file and renamed, so a kill never leaves half a file."""
+
+    def __init__(self, folder: Path, monitor: str = "val_l1") -> None:
+        super().__init__()
+        self.folder, self.monitor = Path(folder), monitor
+        self.best = np.inf
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.best = _best_so_far(self.folder.parent / "history.csv", self.monitor)
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        save_generator(self.model.generator, self.folder / "last.keras")
+        value = (logs or {}).get(self.monitor)
+        if value is not None and value < self.best:
+            self.best = float(value)
+            save_generator(self.model.generator, self.folder / "best.keras")
+
+
+class HistoryCSV(keras.callbacks.Callback):
+    """One row per finished epoch in `history.csv`. On resume it drops rows from the
+    epoch training restarts at, so the history has every epoch exactly once."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = Path(path)
+        self._started = False
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self._started = False
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        if not self._started:
+            self._started = True
+            rows = [r for r in read_history_rows(self.path) if int(r["epoch"]) <= epoch]
+            self._write(rows)
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        row = {"epoch": epoch + 1, **{k: float(v) for k, v in (logs or {}).items()}}
+        self._write([*read_history_rows(self.path), row])
+
+    def _write(self, rows: list[dict]) -> None:
+        keys = list(dict.fromkeys(k for r in rows for k in r)) or ["epoch"]
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        with open(tmp, "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=keys)
+            writer.writeheader()
+            writer.writerows(rows)
+        tmp.replace(self.path)
+
+
+class TerminateOnNaNWithAdvice(keras.callbacks.TerminateOnNaN):
+    """Stops on a NaN loss and says what to change."""
+
+    def on_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        if any(not np.isfinite(v) for v in (logs or {}).values()):
+            print(
+                f"\nbatch {batch}: a loss became NaN or infinite, training stops. Try a lower "
+                "learning rate (--learning-rate 1e-4), float32 (--precision float32), or "
+                "check the data for blank or corrupt images."
+            )
+        super().on_batch_end(batch, logs)
+
+
+def save_generator(generator: keras.Model, path: Path) -> None:
+    """Save a `.keras` file atomically (the temporary name must end in .keras)."""
+    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+    generator.save(tmp)
+    tmp.replace(path)
+
+
+def read_history_rows(path: Path) -> list[dict]:
+    if not Path(path).is_file():
+        return []
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def read_history(path: str | os.PathLike) -> dict[str, list[float]]:
+    """`history.csv` as {metric: [value per epoch]}, like `History.history`."""
+    rows = read_history_rows(Path(path))
+    return {k: [float(r[k]) for r in rows if r.get(k) not in (None, "")] for k in (rows[0] if rows else {})}
+
+
+def _best_so_far(path: Path, key: str) -> float:
+    values = read_history(path).get(key, [])
+    return min(values) if values else np.inf
+
+
+# ---------------------------------------------------------------- one training run
+
+
+def _first_batch(dataset: tf.data.Dataset, n: int) -> tuple[np.ndarray, np.ndarray]:
+    gray, target = next(iter(dataset.unbatch().batch(n)))
+    return gray.numpy(), target.numpy()
+
+
+def prepare_run(config: Config, run_dir: str | os.PathLike, resume: bool) -> Config:
+    """Create the run directory, or check it and reload its config to resume it.
+
+    On resume only `epochs` may change (to train a finished run for longer);
+    anything else would make the checkpoints meaningless.
+    """
+    run_dir = Path(run_dir)
+    saved = run_dir / "config.json"
+    if saved.is_file():
+        if not resume:
+            raise FileExistsError(
+                f"{run_dir} already holds a run: resume it (--resume, resume=True) or choose another folder"
+            )
+        config = Config.load(saved).replace(epochs=config.epochs)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    config.save(saved)
+    return config
+
+
+def train(
+    config: Config,
+    run_dir: str | os.PathLike,
+    resume: bool = False,
+    strategy: tf.distribute.Strategy | None = None,
+    verbose: str | int = "auto",
+    extra_callbacks: list[keras.callbacks.Callback] | None = None,
+) -> ColorizationGAN:
+    """Train as `config` says, writing everything to `run_dir`; returns the trained GAN.
+
+    The run directory holds config.json, history.csv, samples/, checkpoints/
+    (best.keras, last.keras), logs/ for TensorBoard, backup/ for resuming, and the
+    final generator.keras. With resume=True (or --resume), an interrupted run
+    continues from its last finished epoch.
+    """
+    run_dir = Path(run_dir)
+    config = prepare_run(config, run_dir, resume)
+    keras.utils.set_random_seed(config.seed)
+    policy = choose_precision(config.precision)
+    previous_policy = keras.mixed_precision.global_policy().name
+    keras.mixed_precision.set_global_policy(policy)
+    strategy = strategy or tf.distribute.get_strategy()
+    try:
+        skipped = data.SkippedFiles()
+        batch = config.batch_size
+        train_ds = data.load_dataset(
+            config.data, "train", config.image_size, batch, config.simulation,
+            config.series, config.max_images, seed=config.seed, skipped=skipped, drop_remainder=True,
+        )
+        val_ds = data.load_dataset(
+            config.data, "val", config.image_size, batch, config.simulation, config.series, skipped=skipped
+        )
+        with strategy.scope():
+            gan = build_gan(config, policy)
+        writer = tf.summary.create_file_writer(str(run_dir / "logs" / "samples"))
+        gray, target = _first_batch(val_ds, 8)
+        callbacks = [
+            HistoryCSV(run_dir / "history.csv"),
+            GeneratorCheckpoint(run_dir / "checkpoints"),
+            SampleGrid(run_dir / "samples", gray, target, config.sample_every, writer),
+            keras.callbacks.TensorBoard(str(run_dir / "logs"), write_graph=False),
+            TerminateOnNaNWithAdvice(),
+            # Last, so that the history and checkpoints of an epoch exist before it counts as done.
+            keras.callbacks.BackupAndRestore(str(run_dir / "backup"), delete_checkpoint=False),
+            *(extra_callbacks or []),
+        ]
+        gan.fit(train_ds, validation_data=val_ds, epochs=config.epochs, callbacks=callbacks, verbose=verbose, shuffle=False)
+        save_generator(gan.generator, run_dir / "generator.keras")
+        if len(skipped):
+            print(f"{len(skipped)} unreadable image(s) skipped: {', '.join(skipped.paths)}")
+        return gan
+    finally:
+        keras.mixed_precision.set_global_policy(previous_policy)
+
+
+def clear_run(run_dir: str | os.PathLike) -> None:
+    """Delete a run directory, to start over."""
+    shutil.rmtree(run_dir, ignore_errors=True)
