@@ -190,8 +190,8 @@ def _arch(config: Config) -> tuple[Callable[..., keras.Model], Callable[..., ker
 def build_generator(config: Config, image_size: int | tuple | None = None) -> keras.Model:
     """The generator `config` names; `image_size=None` keeps the spatial size open
     so one model colorizes images of any size divisible by 2**depth."""
-    depth = config.depth or DEFAULT_DEPTH[config.arch]
-    return _arch(config)[0](image_size, depth=depth, width=config.width, head=config.head)
+    build = _arch(config)[0]
+    return build(image_size, depth=config.depth or DEFAULT_DEPTH[config.arch], width=config.width, head=config.head)
 
 
 def build_discriminator(config: Config) -> keras.Model:

@@ -1,0 +1,145 @@
+"""The seed's DCGAN layer by layer, the U-Net and PatchGAN, the heads, saving and loading."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+from keras import layers
+
+from mangacolor import Config, models
+from mangacolor.color import rgb_to_lab
+
+
+def _core(model: keras.Model) -> list[keras.layers.Layer]:
+    return [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+
+
+@pytest.mark.parametrize("depth", [4, 5])
+def test_seed_generator_is_exactly_as_the_seed_readme_describes(depth: int):
+    g = models.seed_generator(256, depth=depth, head="rgb")
+    assert g.input_shape == (None, 256, 256, 1)
+    core = _core(g)
+    # `depth` blocks of Conv2D(4x4, stride 2) -> BatchNorm -> LeakyReLU ...
+    for i in range(depth):
+        conv, bn, act = core[3 * i : 3 * i + 3]
+        assert type(conv) is layers.Conv2D and conv.kernel_size == (4, 4) and conv.strides == (2, 2)
+        assert type(bn) is layers.BatchNormalization and type(act) is layers.LeakyReLU
+    # ... then depth - 1 blocks of Conv2DTranspose(stride 2) -> BatchNorm -> ReLU ...
+    ups = core[3 * depth : 3 * depth + 3 * (depth - 1)]
+    for i in range(depth - 1):
+        deconv, bn, act = ups[3 * i : 3 * i + 3]
+        assert type(deconv) is layers.Conv2DTranspose and deconv.strides == (2, 2)
+        assert type(bn) is layers.BatchNormalization and type(act) is layers.ReLU
+    # ... then a transposed convolution to RGB with tanh, at the input's size.
+    out, tanh = core[-2:]
+    assert type(out) is layers.Conv2DTranspose and out.filters == 3 and out.strides == (2, 2)
+    assert tanh.get_config()["activation"] == "tanh"
+    assert g.output_shape == (None, 256, 256, 3)
+    assert len(core) == 3 * depth + 3 * (depth - 1) + 2
+    filters = [layer.filters for layer in core if isinstance(layer, layers.Conv2D)]
+    assert filters[:depth] == [64 * min(2**i, 8) for i in range(depth)]
+
+
+def test_seed_discriminator_is_exactly_as_the_seed_readme_describes():
+    d = models.seed_discriminator(256)
+    assert d.input_shape == (None, 256, 256, 4)  # grayscale input + RGB image
+    kinds = [type(layer).__name__ for layer in _core(d)]
+    assert kinds == [
+        "Conv2D", "LeakyReLU",
+        "Conv2D", "BatchNormalization", "LeakyReLU",
+        "Conv2D", "BatchNormalization", "LeakyReLU",
+        "Flatten", "Dense",
+    ]  # fmt: skip
+    convs = [layer for layer in _core(d) if isinstance(layer, layers.Conv2D)]
+    assert [c.filters for c in convs] == [64, 128, 256]
+    assert all(c.kernel_size == (4, 4) and c.strides == (2, 2) for c in convs)
+    dense = _core(d)[-1]
+    assert dense.units == 1 and dense.get_config()["activation"] == "sigmoid"
+    assert not models.discriminator_gives_logits(d)
+
+
+def test_unet_has_skips_dropout_and_no_transposed_convolutions():
+    g = models.unet_generator(128, depth=5, width=32)
+    assert sum(isinstance(layer, layers.Concatenate) for layer in g.layers) == 5
+    assert sum(isinstance(layer, layers.Dropout) for layer in g.layers) == 3
+    assert not any(isinstance(layer, layers.Conv2DTranspose) for layer in g.layers)
+
+
+def test_patchgan_gives_a_logit_per_patch_with_a_70_pixel_receptive_field():
+    d = models.patchgan_discriminator(256)
+    assert d.output_shape == (None, 32, 32, 1)
+    assert models.receptive_field(d) == 70
+    assert models.discriminator_gives_logits(d)
+
+
+@pytest.mark.parametrize("arch", ["seed", "unet"])
+@pytest.mark.parametrize("head", ["rgb", "lab"])
+@pytest.mark.parametrize("size", [128, 256, (64, 160)])
+def test_every_model_builds_at_square_and_non_square_sizes(arch, head, size):
+    config = Config(arch=arch, head=head, width=8)
+    g = models.build_generator(config, size)
+    h, w = (size, size) if isinstance(size, int) else size
+    x = np.random.default_rng(0).uniform(-1, 1, (1, h, w, 1)).astype("float32")
+    y = np.asarray(g(x))
+    assert y.shape == (1, h, w, 3) and y.min() >= -1 and y.max() <= 1
+    d = models.build_discriminator(config.replace(image_size=128))
+    assert d(np.zeros((1, 128, 128, 4), "float32")).shape[0] == 1
+
+
+def test_open_size_generator_takes_any_multiple_of_2_to_the_depth():
+    g = models.build_generator(Config(arch="unet", width=8, depth=4))
+    for shape in [(1, 48, 80, 1), (2, 128, 32, 1)]:
+        assert g(np.zeros(shape, "float32")).shape == (*shape[:3], 3)
+    with pytest.raises(ValueError, match="not divisible"):
+        models.build_generator(Config(arch="unet", depth=5), 100)
+
+
+@pytest.mark.parametrize("arch", ["seed", "unet"])
+def test_lab_head_keeps_the_input_lightness(arch: str):
+    g = models.build_generator(Config(arch=arch, head="lab", width=8), 64)
+    # Make the untrained net predict strong chroma: the gamut fit must still keep L.
+    last = [layer for layer in g.layers if layer.weights][-1]
+    last.bias.assign(np.array([3.0, -3.0], "float32"))
+    x = np.random.default_rng(1).uniform(-1, 1, (2, 64, 64, 1)).astype("float32")
+    rgb = (np.asarray(g(x)) + 1) / 2
+    lightness = rgb_to_lab(rgb).numpy()[..., 0]
+    assert np.abs(lightness - (x[..., 0] + 1) * 50).max() < 0.5
+    assert np.hypot(*rgb_to_lab(rgb).numpy()[..., 1:].transpose(3, 0, 1, 2)).mean() > 10
+
+
+def test_unknown_names_are_refused():
+    with pytest.raises(ValueError, match="arch must be one of"):
+        models.build_generator(Config(arch="resnet"))
+    with pytest.raises(ValueError, match="head must be one of"):
+        models.build_generator(Config(head="hsv"))
+
+
+def test_parameters_and_flops_are_reported():
+    info = models.describe(models.seed_generator(256))
+    assert info["parameters"] > 1_000_000
+    # First layer alone: 128*128 outputs x 4*4*1 inputs x 64 filters x 2.
+    assert info["flops_per_image"] > 2 * 128 * 128 * 16 * 64
+
+
+def test_saved_model_loads_in_a_fresh_process_with_identical_outputs(tmp_path: Path):
+    g = models.build_generator(Config(arch="unet", head="lab", width=8, depth=3))
+    x = np.random.default_rng(2).uniform(-1, 1, (1, 48, 64, 1)).astype("float32")
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", np.asarray(g(x)))
+    g.save(tmp_path / "g.keras")
+    script = (
+        "import sys, numpy as np, keras, mangacolor\n"
+        "d = sys.argv[1]\n"
+        "g = keras.saving.load_model(d + '/g.keras')\n"
+        "y = np.asarray(g(np.load(d + '/x.npy')))\n"
+        "assert np.array_equal(y, np.load(d + '/y.npy')), np.abs(y - np.load(d + '/y.npy')).max()\n"
+        "print('identical')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "identical" in out.stdout
