@@ -1,0 +1,111 @@
+"""Training: it learns, it resumes where it stopped, it runs under a distribution strategy."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mangacolor import Config
+from mangacolor.training import choose_precision, prepare_run, read_history, train
+
+TINY = dict(arch="unet", head="lab", image_size=64, batch_size=16, width=16, depth=3, precision="float32")
+
+
+def _run(args: list[str], **kwargs) -> subprocess.CompletedProcess:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    return subprocess.run(args, capture_output=True, text=True, env=env, timeout=600, **kwargs)
+
+
+def test_a_small_model_learns_to_colour_synthetic_shapes(shapes_dir: Path, tmp_path: Path):
+    config = Config(data=str(shapes_dir), epochs=20, **TINY)
+    train(config, tmp_path / "run", verbose=0)
+    history = read_history(tmp_path / "run" / "history.csv")
+    val_l1 = history["val_l1"]
+    assert len(val_l1) == 20 and np.isfinite(val_l1).all()
+    assert min(val_l1[-3:]) < 0.7 * val_l1[0], val_l1
+    assert history["val_psnr"][-1] > history["val_psnr"][0] + 1.0
+    for name in ("g_adv", "g_l1", "d_real", "d_fake"):
+        assert len(history[name]) == 20
+    run = tmp_path / "run"
+    for f in ("config.json", "generator.keras", "checkpoints/best.keras", "checkpoints/last.keras"):
+        assert (run / f).is_file(), f
+    assert len(list((run / "samples").glob("epoch_*.png"))) == 20
+    assert Config.load(run / "config.json") == config
+
+
+KILL_AFTER_EPOCH_2 = """
+import os, signal, sys, keras
+from mangacolor import Config
+from mangacolor.training import train
+
+class Kill(keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == 1:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+config = Config(data=sys.argv[1], epochs=4, **{tiny})
+train(config, sys.argv[2], verbose=2, extra_callbacks=[Kill()])
+"""
+
+
+def test_a_killed_run_resumes_from_its_last_finished_epoch(shapes_dir: Path, tmp_path: Path):
+    run = tmp_path / "run"
+    killed = _run([sys.executable, "-c", KILL_AFTER_EPOCH_2.format(tiny=TINY), str(shapes_dir), str(run)])
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    assert [int(e) for e in read_history(run / "history.csv")["epoch"]] == [1, 2]
+    assert not (run / "generator.keras").exists()
+
+    resumed = _run([sys.executable, "-m", "mangacolor.cli", "train", "--out", str(run), "--resume", "--epochs", "4"])
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert "Epoch 3/4" in resumed.stdout and "Epoch 1/4" not in resumed.stdout
+    history = read_history(run / "history.csv")
+    assert [int(e) for e in history["epoch"]] == [1, 2, 3, 4]
+    assert (run / "generator.keras").is_file()
+
+
+def test_a_run_directory_is_never_overwritten_without_resume(tmp_path: Path):
+    prepare_run(Config(epochs=3), tmp_path / "run", resume=False)
+    with pytest.raises(FileExistsError, match="already holds a run"):
+        prepare_run(Config(epochs=3), tmp_path / "run", resume=False)
+    assert prepare_run(Config(epochs=9, arch="seed"), tmp_path / "run", resume=True) == Config(epochs=9)
+
+
+MIRRORED = """
+import sys, tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+from mangacolor import Config
+from mangacolor.training import train, read_history
+strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+assert strategy.num_replicas_in_sync == 2
+config = Config(data=sys.argv[1], epochs=1, **{tiny})
+train(config, sys.argv[2], strategy=strategy, verbose=0)
+h = read_history(sys.argv[2] + "/history.csv")
+print("replicas", strategy.num_replicas_in_sync, "epochs", len(h["epoch"]), "g_l1", h["g_l1"][0])
+"""
+
+
+def test_one_epoch_under_mirrored_strategy_on_two_cpu_devices(shapes_dir: Path, tmp_path: Path):
+    out = _run([sys.executable, "-c", MIRRORED.format(tiny=TINY), str(shapes_dir), str(tmp_path / "run")])
+    assert out.returncode == 0, out.stderr[-3000:]
+    words = out.stdout.split()
+    assert words[words.index("replicas") + 1] == "2" and words[words.index("epochs") + 1] == "1"
+    assert np.isfinite(float(words[words.index("g_l1") + 1]))
+
+
+def test_precision_choice_is_explicit_or_from_the_hardware():
+    assert choose_precision("float32") == "float32"
+    assert choose_precision("mixed_bfloat16") == "mixed_bfloat16"
+    assert choose_precision("auto") in ("float32", "mixed_bfloat16", "mixed_float16")
+
+
+def test_bfloat16_training_keeps_float32_outputs(shapes_dir: Path, tmp_path: Path):
+    config = Config(data=str(shapes_dir), epochs=1, **{**TINY, "precision": "mixed_bfloat16"})
+    gan = train(config, tmp_path / "run", verbose=0)
+    assert gan.generator.output.dtype == "float32"
+    assert np.isfinite(read_history(tmp_path / "run" / "history.csv")["g_l1"]).all()
