@@ -29,6 +29,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--precision", default=d.precision, help="auto, float32, mixed_float16, mixed_bfloat16")
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--sample-every", type=int, default=d.sample_every)
+    p.add_argument("--time-limit", type=float, default=None, help="stop after this many minutes")
     p.add_argument("--out", required=True, help="run directory")
     p.add_argument("--resume", action="store_true", help="continue the interrupted run in --out")
 
@@ -55,8 +56,78 @@ def _train(args: argparse.Namespace) -> int:
         seed=args.seed,
         sample_every=args.sample_every,
     )
-    train(config, args.out, resume=args.resume)
+    train(config, args.out, resume=args.resume, time_limit=args.time_limit)
     print(f"done: generator in {args.out}/generator.keras")
+    return 0
+
+
+def _add_colorize(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "colorize",
+        help="colorize B&W pages or panels of any size",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files and/or image folders")
+    p.add_argument("--model", required=True, help="run directory or .keras generator")
+    p.add_argument("--out", required=True, help="folder for the coloured images")
+    p.add_argument("--size", type=int, default=None, help="working size; None: the run's, else 256")
+    p.add_argument("--tile", action="store_true", help="predict colour on tiles (very large pages)")
+    p.add_argument("--format", choices=["png", "jpeg", "webp"], default="png")
+    p.add_argument("--skip-colored", action="store_true", help="leave images already in colour")
+
+
+def _colorize(args: argparse.Namespace) -> int:
+    from mangacolor.inference import Colorizer
+
+    colorizer = Colorizer(args.model, size=args.size, tile=args.tile)
+    report = colorizer.colorize_folder(
+        args.inputs, args.out, fmt=args.format, skip_colored=args.skip_colored
+    )
+    for path in report.skipped_colored:
+        print(f"skipped (already in colour): {path}")
+    for _, message in report.failed:
+        print(f"mangacolor colorize: failed: {message}", file=sys.stderr)
+    print(
+        f"{len(report.written)} written to {args.out}, "
+        f"{len(report.skipped_colored)} skipped (already in colour), {len(report.failed)} failed"
+    )
+    return 1 if report.failed else 0
+
+
+def _add_evaluate(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "evaluate",
+        help="metrics of a generator and of gray-copy on a data split",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("--model", required=True, help="run directory or .keras generator")
+    p.add_argument("--data", default=None, help="data source as for train; None: bundled sample")
+    p.add_argument("--split", default="test", choices=["train", "val", "test"])
+    p.add_argument("--size", type=int, default=None, help="image size; None: the run's, else 256")
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    import json
+    import math
+
+    from mangacolor import data, metrics
+    from mangacolor.inference import Colorizer
+
+    colorizer = Colorizer(args.model, size=args.size)
+    pairs = data.find_pairs(args.data, args.split)
+    dataset = data.make_dataset(pairs, colorizer.size, args.batch_size, training=False)
+    results = metrics.evaluate(colorizer.model, dataset)
+    if not args.json:
+        print(metrics.format_table(results))
+        return 0
+    # NaN (no clearly coloured target pixel) is not JSON: null instead.
+    clean = {
+        who: {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in m.items()}
+        for who, m in results.items()
+    }
+    print(json.dumps(clean, indent=2))
     return 0
 
 
@@ -64,10 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mangacolor", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     _add_train(sub)
+    _add_colorize(sub)
+    _add_evaluate(sub)
     return parser
 
 
-COMMANDS = {"train": _train}
+COMMANDS = {"train": _train, "colorize": _colorize, "evaluate": _evaluate}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

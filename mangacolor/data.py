@@ -18,6 +18,7 @@ import hashlib
 import math
 import os
 import threading
+import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -306,7 +307,7 @@ def simulate(gray: tf.Tensor, kind: str = "gray", training: bool = True) -> tf.T
 # ---------------------------------------------------------------- the tf.data pipeline
 
 
-def _fit_square(image: tf.Tensor, size: int, fill: float) -> tf.Tensor:
+def fit_square(image: tf.Tensor, size: int, fill: float) -> tf.Tensor:
     """Pad to a square with `fill` (white paper), then resize: no distortion, nothing cut off."""
     h, w = tf.shape(image)[0], tf.shape(image)[1]
     side = tf.maximum(h, w)
@@ -331,12 +332,17 @@ def _decode_pair(color_path: bytes, bw_path: bytes, skipped: SkippedFiles) -> tu
     return rgb, bw
 
 
-def _random_resized_crop(stack: tf.Tensor, size: int, min_scale: float = 0.6) -> tf.Tensor:
+def random_resized_crop(stack: tf.Tensor, size: int, min_scale: float = 0.6) -> tf.Tensor:
     """A random square crop of 60-100% of the side, resized back: zoom and shift."""
     scale = tf.random.uniform([], min_scale, 1.0)
     side = tf.cast(tf.cast(size, tf.float32) * scale, tf.int32)
     crop = tf.image.random_crop(stack, [side, side, tf.shape(stack)[-1]])
     return tf.image.resize(crop, (size, size), method="bilinear")
+
+
+def augment(stack: tf.Tensor, size: int) -> tf.Tensor:
+    """Training-only jitter, applied to colour and B&W channels together: flip, zoom, shift."""
+    return random_resized_crop(tf.image.random_flip_left_right(stack), size)
 
 
 def make_dataset(
@@ -378,11 +384,11 @@ def make_dataset(
         return tf.size(rgb) > 0
 
     def resize(rgb: tf.Tensor, bw: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
-        rgb_sq = tf.cast(tf.round(_fit_square(rgb, image_size, 255.0)), tf.uint8)
+        rgb_sq = tf.cast(tf.round(fit_square(rgb, image_size, 255.0)), tf.uint8)
         has_bw = tf.size(bw) > 0
         bw_sq = tf.cond(
             has_bw,
-            lambda: tf.cast(tf.round(_fit_square(bw, image_size, 255.0)), tf.uint8),
+            lambda: tf.cast(tf.round(fit_square(bw, image_size, 255.0)), tf.uint8),
             lambda: tf.zeros([image_size, image_size, 1], tf.uint8),
         )
         return rgb_sq, bw_sq, has_bw
@@ -390,8 +396,7 @@ def make_dataset(
     def to_example(rgb: tf.Tensor, bw: tf.Tensor, has_bw: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         stack = tf.concat([tf.cast(rgb, tf.float32), tf.cast(bw, tf.float32)], axis=-1) / 255.0
         if training:
-            stack = tf.image.random_flip_left_right(stack)
-            stack = _random_resized_crop(stack, image_size)
+            stack = augment(stack, image_size)
         rgb01, bw01 = stack[..., :3], stack[..., 3:]
         derived = simulate(rgb_to_lightness(rgb01) / 100.0, simulation, training)
         gray = tf.where(has_bw, bw01, derived)
@@ -426,3 +431,14 @@ def load_dataset(
     return make_dataset(
         pairs, image_size, batch_size, training=split == "train", simulation=simulation, **kwargs
     )
+
+
+def measure_throughput(dataset: tf.data.Dataset, batches: int = 20, warmup: int = 2) -> float:
+    """Images per second a dataset delivers, after `warmup` batches (fills caches and buffers)."""
+    iterator = iter(dataset.repeat())
+    for _ in range(warmup):
+        next(iterator)
+    start, images = time.perf_counter(), 0
+    for _ in range(batches):
+        images += int(next(iterator)[0].shape[0])
+    return images / (time.perf_counter() - start)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import csv
 import os
 import shutil
+import time
+import warnings
 from pathlib import Path
 
 import keras
@@ -219,6 +221,23 @@ class HistoryCSV(keras.callbacks.Callback):
         tmp.replace(self.path)
 
 
+class TimeBudget(keras.callbacks.Callback):
+    """Stops after the epoch during which `minutes` of wall-clock time ran out:
+    for session limits (Kaggle, Colab) and for comparing models at equal cost."""
+
+    def __init__(self, minutes: float) -> None:
+        super().__init__()
+        self.seconds = minutes * 60.0
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.start = time.monotonic()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if time.monotonic() - self.start >= self.seconds:
+            print(f"\ntime budget of {self.seconds / 60:.1f} min used: stopping after epoch {epoch + 1}")
+            self.model.stop_training = True
+
+
 class TerminateOnNaNWithAdvice(keras.callbacks.TerminateOnNaN):
     """Stops on a NaN loss and says what to change."""
 
@@ -290,6 +309,7 @@ def train(
     resume: bool = False,
     strategy: tf.distribute.Strategy | None = None,
     verbose: str | int = "auto",
+    time_limit: float | None = None,
     extra_callbacks: list[keras.callbacks.Callback] | None = None,
 ) -> ColorizationGAN:
     """Train as `config` says, writing everything to `run_dir`; returns the trained GAN.
@@ -297,7 +317,7 @@ def train(
     The run directory holds config.json, history.csv, samples/, checkpoints/
     (best.keras, last.keras), logs/ for TensorBoard, backup/ for resuming, and the
     final generator.keras. With resume=True (or --resume), an interrupted run
-    continues from its last finished epoch.
+    continues from its last finished epoch. `time_limit` (minutes) stops early.
     """
     run_dir = Path(run_dir)
     config = prepare_run(config, run_dir, resume)
@@ -328,8 +348,11 @@ def train(
             TerminateOnNaNWithAdvice(),
             # Last, so that the history and checkpoints of an epoch exist before it counts as done.
             keras.callbacks.BackupAndRestore(str(run_dir / "backup"), delete_checkpoint=False),
+            *([TimeBudget(time_limit)] if time_limit else []),
             *(extra_callbacks or []),
         ]
+        # tf.data after filter() has an unknown length, which Keras warns about once.
+        warnings.filterwarnings("ignore", message="Your input ran out of data")
         gan.fit(train_ds, validation_data=val_ds, epochs=config.epochs, callbacks=callbacks, verbose=verbose, shuffle=False)
         save_generator(gan.generator, run_dir / "generator.keras")
         if len(skipped):

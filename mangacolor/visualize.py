@@ -56,6 +56,11 @@ def show_grid(
     return fig
 
 
+def show_row(images: Sequence[np.ndarray], titles: Sequence[str], size: float = 2.4) -> plt.Figure:
+    """A single row of images (uint8, or floats in [-1, 1]) with titles."""
+    return show_grid([np.asarray(im)[None] for im in images], titles, size=size)
+
+
 def plot_history(history: dict[str, Sequence[float]], keys: Sequence[Sequence[str]]) -> plt.Figure:
     """Loss curves: one panel per group of keys, epochs on the x axis."""
     fig, axes = plt.subplots(1, len(keys), figsize=(4.5 * len(keys), 3.2), squeeze=False)

@@ -1,0 +1,74 @@
+"""Colour-quality ablation: train one setting for a wall-clock budget, evaluate on the validation split.
+
+Each run appends a row to bench/quality_ablation.csv (setting, budget, epochs
+reached, every metric of mangacolor.metrics for the model and gray-copy) and
+saves a grid of the same 8 validation images to bench/quality_grids/NAME.png.
+
+    python bench/quality.py NAME --minutes 15 [--split val] [-- train options]
+
+e.g. python bench/quality.py seed-128 --minutes 15 -- --arch seed --head rgb
+Everything after `--` is passed to `mangacolor train` (image size defaults to 128).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+import mangacolor  # noqa: F401  (registers custom layers)
+from mangacolor import cli, data, metrics, visualize
+from mangacolor.training import read_history
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("name")
+    parser.add_argument("--minutes", type=float, default=15.0)
+    parser.add_argument("--split", default="val")
+    parser.add_argument("--runs", default=str(HERE / "runs"))
+    argv = sys.argv[1:]
+    split_at = argv.index("--") if "--" in argv else len(argv)
+    args = parser.parse_args(argv[:split_at])
+    extra = argv[split_at + 1 :]
+    if "--image-size" not in extra:
+        extra += ["--image-size", "128"]
+    run = Path(args.runs) / args.name
+    shutil.rmtree(run, ignore_errors=True)
+    start = time.monotonic()
+    cli.main(["train", "--out", str(run), "--time-limit", str(args.minutes), "--epochs", "1000", *extra])
+    minutes = (time.monotonic() - start) / 60
+    config = mangacolor.Config.load(run / "config.json")
+    generator = keras.saving.load_model(run / "generator.keras")
+    pairs = data.find_pairs(config.data, args.split, config.series)
+    ds = data.make_dataset(pairs, config.image_size, 16, training=False, simulation=config.simulation)
+    results = metrics.evaluate(generator, ds)
+    print(metrics.format_table(results))
+    epochs = len(read_history(run / "history.csv").get("epoch", []))
+    row = {"name": args.name, "train_args": " ".join(extra), "budget_min": args.minutes,
+           "minutes": round(minutes, 1), "epochs": epochs, "split": args.split}
+    for who in ("model", "gray"):
+        row |= {f"{who}_{k}": round(results[who][k], 3) for k in metrics.METRICS}
+    out = HERE / "quality_ablation.csv"
+    new = not out.exists()
+    with open(out, "a", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(row))
+        if new:
+            writer.writeheader()
+        writer.writerow(row)
+    gray, target = next(iter(ds.unbatch().batch(8)))
+    fake = generator.predict(gray, verbose=0)
+    grid = visualize.make_grid([gray.numpy(), np.asarray(fake), target.numpy()])
+    visualize.save_png(HERE / "quality_grids" / f"{args.name}.png", grid)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""How good is a colorization? Metrics on uint8 RGB images, and a table against gray-copy.
+
+PSNR and mean CIEDE2000 over all pixels reward timid, greyish output: returning
+the gray input ("gray-copy") already scores well on line art with white paper.
+Two metrics show whether a model really colours: CIEDE2000 over the pixels whose
+target is clearly coloured (C*ab > 20), and the colourfulness of Hasler and
+Suesstrunk (2003) as a ratio to the target's (1.0: as colourful as the truth).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import keras
+import numpy as np
+import tensorflow as tf
+from skimage import color as skcolor
+from tqdm.auto import tqdm
+
+CHROMA_THRESHOLD = 20.0  # C*ab above which a target pixel counts as clearly coloured
+METRICS = ("psnr", "ssim", "deltaE2000", "deltaE2000_chroma", "colorfulness", "colorfulness_ratio")
+
+
+def _check(a: np.ndarray, b: np.ndarray) -> None:
+    if a.shape != b.shape or a.dtype != np.uint8 or b.dtype != np.uint8:
+        raise ValueError(f"expected two uint8 RGB images of one shape, got {a.shape} {a.dtype} and {b.shape} {b.dtype}")
+
+
+def psnr(image: np.ndarray, target: np.ndarray) -> float:
+    """Peak signal-to-noise ratio in dB (tf.image.psnr, peak 255)."""
+    _check(image, target)
+    return float(tf.image.psnr(tf.constant(image), tf.constant(target), max_val=255))
+
+
+def ssim(image: np.ndarray, target: np.ndarray) -> float:
+    """Structural similarity (tf.image.ssim on RGB, peak 255)."""
+    _check(image, target)
+    return float(tf.image.ssim(tf.constant(image, tf.float32), tf.constant(target, tf.float32), max_val=255.0))
+
+
+def delta_e2000(image: np.ndarray, target: np.ndarray) -> tuple[float, float]:
+    """Mean CIEDE2000 over all pixels, and over clearly coloured target pixels (NaN if none)."""
+    _check(image, target)
+    lab_image, lab_target = skcolor.rgb2lab(image), skcolor.rgb2lab(target)
+    de = skcolor.deltaE_ciede2000(lab_image, lab_target)
+    coloured = np.hypot(lab_target[..., 1], lab_target[..., 2]) > CHROMA_THRESHOLD
+    return float(de.mean()), float(de[coloured].mean()) if coloured.any() else float("nan")
+
+
+def colorfulness(image: np.ndarray) -> float:
+    """Hasler and Suesstrunk's colourfulness M = sigma_rgyb + 0.3 mu_rgyb (0 for gray)."""
+    rgb = np.asarray(image, np.float64)
+    rg = rgb[..., 0] - rgb[..., 1]
+    yb = 0.5 * (rgb[..., 0] + rgb[..., 1]) - rgb[..., 2]
+    return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
+
+
+def image_metrics(image: np.ndarray, target: np.ndarray) -> dict[str, float]:
+    """All per-image metrics of one colorization against its target."""
+    de, de_chroma = delta_e2000(image, target)
+    return {
+        "psnr": psnr(image, target),
+        "ssim": ssim(image, target),
+        "deltaE2000": de,
+        "deltaE2000_chroma": de_chroma,
+        "colorfulness": colorfulness(image),
+        "target_colorfulness": colorfulness(target),
+    }
+
+
+def summarize(rows: list[dict[str, float]]) -> dict[str, float]:
+    """Means over images; the colourfulness ratio is a ratio of means (stable with gray targets)."""
+    mean = {k: float(np.nanmean([r[k] for r in rows])) for k in rows[0]}
+    target = mean.pop("target_colorfulness")
+    mean["colorfulness_ratio"] = mean["colorfulness"] / target if target else float("nan")
+    mean["n_images"] = len(rows)
+    return mean
+
+
+def to_uint8(images: np.ndarray | tf.Tensor) -> np.ndarray:
+    """Model-range [-1, 1] images to uint8."""
+    return np.clip((np.asarray(images, np.float32) + 1.0) * 127.5 + 0.5, 0, 255).astype(np.uint8)
+
+
+def gray_copy(gray: np.ndarray | tf.Tensor) -> np.ndarray:
+    """The baseline: the B&W input returned as an RGB image of the same lightness."""
+    lightness = (np.asarray(gray, np.float64)[..., 0] + 1.0) * 50.0
+    lab = np.stack([lightness, np.zeros_like(lightness), np.zeros_like(lightness)], axis=-1)
+    return np.clip(skcolor.lab2rgb(lab) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+def evaluate(
+    generator: keras.Model, dataset: Iterable[tuple[tf.Tensor, tf.Tensor]], progress: bool = True
+) -> dict[str, dict[str, float]]:
+    """Metrics of `generator` and of gray-copy over a dataset of (gray, target) batches."""
+    rows: dict[str, list[dict[str, float]]] = {"model": [], "gray": []}
+    for gray, target in tqdm(dataset, desc="evaluating", disable=not progress, unit="batch"):
+        fake = to_uint8(generator.predict_on_batch(gray))
+        targets, baseline = to_uint8(target), gray_copy(gray)
+        for i in range(len(targets)):
+            rows["model"].append(image_metrics(fake[i], targets[i]))
+            rows["gray"].append(image_metrics(baseline[i], targets[i]))
+    if not rows["model"]:
+        raise ValueError("evaluate: the dataset is empty")
+    return {name: summarize(r) for name, r in rows.items()}
+
+
+def format_table(results: dict[str, dict[str, float]]) -> str:
+    """A Markdown table, one row per model, for notebooks, the README and the CLI."""
+    header = "| model | " + " | ".join(METRICS) + " | n_images |"
+    lines = [header, "|" + "---|" * (len(METRICS) + 2)]
+    for name, m in results.items():
+        lines.append(f"| {name} | " + " | ".join(f"{m[k]:.3f}" for k in METRICS) + f" | {m['n_images']} |")
+    return "\n".join(lines)
