@@ -6,6 +6,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+import keras
 import matplotlib.pyplot as plt
 import numpy as np
 from PIL import Image
@@ -71,5 +72,40 @@ def plot_history(history: dict[str, Sequence[float]], keys: Sequence[Sequence[st
                 ax.plot(range(1, len(values) + 1), values, label=key)
         ax.set_xlabel("epoch")
         ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def _short_name(layer: keras.layers.Layer) -> str:
+    kind = type(layer).__name__
+    if kind == "Conv2DTranspose":
+        return "Deconv"
+    return "Resize+Conv" if kind == "Conv2D" and layer.name.startswith("up") else kind
+
+
+def plot_architecture(model: keras.Model, title: str | None = None) -> plt.Figure:
+    """A diagram of a convolutional network: one bar per convolution, its height the
+    feature map's side, its label the number of filters; arcs show skip connections."""
+    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D | keras.layers.Dense)]
+    sides = [layer.output.shape[1] if len(layer.output.shape) == 4 else 1 for layer in convs]
+    fig, ax = plt.subplots(figsize=(max(6, 0.55 * len(convs)), 3.2))
+    for i, (layer, side) in enumerate(zip(convs, sides)):
+        kind = type(layer).__name__
+        colour = {"Conv2D": "#4c72b0", "Conv2DTranspose": "#dd8452", "Dense": "#55a868"}.get(kind, "#8172b3")
+        ax.bar(i, side, color=colour, width=0.7)
+        units = layer.units if kind == "Dense" else layer.filters
+        ax.text(i, side, str(units), ha="center", va="bottom", fontsize=8)
+    skips = [layer for layer in model.layers if isinstance(layer, keras.layers.Concatenate)]
+    for skip in skips:
+        side = skip.output.shape[1]
+        same = [i for i, s in enumerate(sides) if s == side]
+        if len(same) >= 2:
+            a, b = same[0], same[-1]
+            ax.annotate("", xy=(b, side * 1.25), xytext=(a, side * 1.25),
+                        arrowprops=dict(arrowstyle="->", connectionstyle="arc3,rad=-0.3", color="gray"))
+    ax.set_xticks(range(len(convs)), [_short_name(layer) for layer in convs], rotation=60, fontsize=7)
+    ax.set_ylabel("feature map side (px)")
+    ax.set_yscale("log", base=2)
+    ax.set_title(title or model.name)
     fig.tight_layout()
     return fig
