@@ -67,7 +67,9 @@ def main() -> None:
         for case in ("stream", "seed_in_memory"):
             out = subprocess.run(
                 [sys.executable, "-c", CASE, tmp, str(args.size), str(args.batch_size), case],
-                capture_output=True, text=True, check=True,
+                capture_output=True,
+                text=True,
+                check=True,
             )
             rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
     print(f"One epoch over {args.files} files of {args.size} px, batch {args.batch_size}:\n")
@@ -76,8 +78,10 @@ def main() -> None:
     for r in rows:
         print(f"| {r['case']} | {r['images']} | {r['seconds']:.1f} | {r['peak_gb']:.2f} | {r['after_import_gb']:.2f} |")
     stream, seed = rows
-    print(f"\nsummary: streaming peaks at {stream['peak_gb']:.2f} GB, the seed's way at {seed['peak_gb']:.2f} GB "
-          f"({seed['peak_gb'] / stream['peak_gb']:.1f}x)")
+    print(
+        f"\nsummary: streaming peaks at {stream['peak_gb']:.2f} GB, the seed's way at {seed['peak_gb']:.2f} GB "
+        f"({seed['peak_gb'] / stream['peak_gb']:.1f}x)"
+    )
 
 
 if __name__ == "__main__":

@@ -53,21 +53,45 @@ def main() -> None:
     results = metrics.evaluate(generator, ds)
     print(metrics.format_table(results))
     epochs = len(read_history(run / "history.csv").get("epoch", []))
-    row = {"name": args.name, "train_args": " ".join(extra), "budget_min": args.minutes,
-           "minutes": round(minutes, 1), "epochs": epochs, "split": args.split}
+    row = {
+        "name": args.name,
+        "train_args": " ".join(extra),
+        "budget_min": args.minutes,
+        "minutes": round(minutes, 1),
+        "epochs": epochs,
+        "split": args.split,
+    }
     for who in ("model", "gray"):
         row |= {f"{who}_{k}": round(results[who][k], 3) for k in metrics.METRICS}
-    out = HERE / "quality_ablation.csv"
-    new = not out.exists()
-    with open(out, "a", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(row))
-        if new:
-            writer.writeheader()
-        writer.writerow(row)
     gray, target = next(iter(ds.unbatch().batch(8)))
     fake = generator.predict(gray, verbose=0)
+    row["model_hf_chroma_flat"] = round(
+        float(
+            np.nanmean(
+                [
+                    metrics.high_frequency_chroma(f, metrics.flat_mask(g))
+                    for f, g in zip(metrics.to_uint8(fake), gray.numpy(), strict=True)
+                ]
+            )
+        ),
+        3,
+    )
     grid = visualize.make_grid([gray.numpy(), np.asarray(fake), target.numpy()])
     visualize.save_png(HERE / "quality_grids" / f"{args.name}.png", grid)
+    append_row(HERE / "quality_ablation.csv", row)
+
+
+def append_row(path: Path, row: dict) -> None:
+    """Add a row, widening the header if this row has new columns (rewritten atomically)."""
+    rows = list(csv.DictReader(open(path, newline=""))) if path.exists() else []
+    rows.append(row)
+    fields = list(dict.fromkeys(k for r in rows for k in r))
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    tmp.replace(path)
 
 
 if __name__ == "__main__":

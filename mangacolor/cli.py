@@ -1,4 +1,4 @@
-"""The `mangacolor` command: train, colorize, evaluate."""
+"""The `mangacolor` command: train, colorize, evaluate, app."""
 
 from __future__ import annotations
 
@@ -11,8 +11,16 @@ from mangacolor.config import Config
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
     d = Config()
-    p = sub.add_parser("train", help="train a colorizer GAN", formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--data", default=None, help="image folder, Kaggle root or paired folder (default: bundled sample)")
+    p = sub.add_parser(
+        "train",
+        help="train a colorizer GAN",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument(
+        "--data",
+        default=None,
+        help="image folder, Kaggle root or paired folder (default: bundled sample)",
+    )
     p.add_argument("--series", nargs="+", default=None, help="Kaggle layout: the series to use (default: all)")
     p.add_argument("--arch", choices=["seed", "unet"], default=d.arch)
     p.add_argument("--head", choices=["rgb", "lab"], default=d.head)
@@ -24,6 +32,12 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--learning-rate", type=float, default=d.learning_rate)
     p.add_argument("--l1-weight", type=float, default=d.l1_weight)
     p.add_argument("--adv-weight", type=float, default=d.adv_weight)
+    p.add_argument(
+        "--chroma-weight",
+        type=float,
+        default=d.chroma_weight,
+        help="extra L1 weight on coloured pixels",
+    )
     p.add_argument("--simulation", default=d.simulation, help="gray, ink, screentone, degrade or manga")
     p.add_argument("--max-images", type=int, default=None, help="use at most this many training images")
     p.add_argument("--precision", default=d.precision, help="auto, float32, mixed_float16, mixed_bfloat16")
@@ -50,6 +64,7 @@ def _train(args: argparse.Namespace) -> int:
         learning_rate=args.learning_rate,
         l1_weight=args.l1_weight,
         adv_weight=args.adv_weight,
+        chroma_weight=args.chroma_weight,
         simulation=args.simulation,
         max_images=args.max_images,
         precision=args.precision,
@@ -72,7 +87,7 @@ def _add_colorize(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help="folder for the coloured images")
     p.add_argument("--size", type=int, default=None, help="working size; None: the run's, else 256")
     p.add_argument("--tile", action="store_true", help="predict colour on tiles (very large pages)")
-    p.add_argument("--format", choices=["png", "jpeg", "webp"], default="png")
+    p.add_argument("--format", choices=["png", "jpeg", "webp"], default="png", help="output format")
     p.add_argument("--skip-colored", action="store_true", help="leave images already in colour")
 
 
@@ -80,9 +95,7 @@ def _colorize(args: argparse.Namespace) -> int:
     from mangacolor.inference import Colorizer
 
     colorizer = Colorizer(args.model, size=args.size, tile=args.tile)
-    report = colorizer.colorize_folder(
-        args.inputs, args.out, fmt=args.format, skip_colored=args.skip_colored
-    )
+    report = colorizer.colorize_folder(args.inputs, args.out, fmt=args.format, skip_colored=args.skip_colored)
     for path in report.skipped_colored:
         print(f"skipped (already in colour): {path}")
     for _, message in report.failed:
@@ -131,16 +144,31 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_app(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("app", help="a web app to colorize uploaded pages (needs the app extra)")
+    p.add_argument("--model", required=True, help="run directory or .keras generator")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--share", action="store_true", help="a public link (Colab, Kaggle)")
+
+
+def _app(args: argparse.Namespace) -> int:
+    from mangacolor.app import build_app
+
+    build_app(args.model).launch(server_port=args.port, share=args.share)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mangacolor", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     _add_train(sub)
     _add_colorize(sub)
     _add_evaluate(sub)
+    _add_app(sub)
     return parser
 
 
-COMMANDS = {"train": _train, "colorize": _colorize, "evaluate": _evaluate}
+COMMANDS = {"train": _train, "colorize": _colorize, "evaluate": _evaluate, "app": _app}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -37,6 +37,7 @@ class Config:
     beta_1: float = 0.5
     l1_weight: float = 100.0
     adv_weight: float = 1.0
+    chroma_weight: float = 0.0  # L1 weight on coloured pixels: see losses.l1_loss
     precision: str = "auto"  # "auto", "float32", "mixed_float16" or "mixed_bfloat16"
     seed: int = 42
     sample_every: int = 1  # save a sample grid every N epochs

@@ -91,13 +91,9 @@ def list_images(folder: str | os.PathLike) -> list[Path]:
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError(f"{folder}: no such folder")
-    files = sorted(
-        p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
-    )
+    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
     if not files:
-        raise DataError(
-            f"{folder}: no images found (looked for {', '.join(sorted(IMAGE_SUFFIXES))})"
-        )
+        raise DataError(f"{folder}: no images found (looked for {', '.join(sorted(IMAGE_SUFFIXES))})")
     return files
 
 
@@ -134,11 +130,7 @@ def _matched(colors: list[Path], bw_folder: Path | None) -> list[Pair]:
     """Pair coloured files with B&W files of the same stem, where there are any."""
     bw_by_stem = {}
     if bw_folder is not None and bw_folder.is_dir():
-        bw_by_stem = {
-            p.stem: str(p)
-            for p in bw_folder.iterdir()
-            if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
-        }
+        bw_by_stem = {p.stem: str(p) for p in bw_folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES}
     return [Pair(color=str(c), bw=bw_by_stem.get(c.stem)) for c in colors]
 
 
@@ -220,14 +212,14 @@ def load_image(path: str | os.PathLike, mode: str = "RGB") -> np.ndarray:
                 )
             im.load()
             im = ImageOps.exif_transpose(im)
-            return np.asarray(_to_8bit(im, mode))
+            return np.asarray(to_8bit(im, mode))
     except DataError:
         raise
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
         raise DataError(f"{path}: cannot read image ({e})") from e
 
 
-def _to_8bit(im: Image.Image, mode: str) -> Image.Image:
+def to_8bit(im: Image.Image, mode: str) -> Image.Image:
     if im.mode in ("I;16", "I;16B", "I;16L", "I"):
         arr = np.asarray(im, dtype=np.float64)
         peak = 65535.0 if arr.max() > 255 else 255.0
@@ -428,9 +420,7 @@ def load_dataset(
 ) -> tf.data.Dataset:
     """`find_pairs` then `make_dataset`: training augmentation on the train split only."""
     pairs = find_pairs(source, split, series)[:max_images]
-    return make_dataset(
-        pairs, image_size, batch_size, training=split == "train", simulation=simulation, **kwargs
-    )
+    return make_dataset(pairs, image_size, batch_size, training=split == "train", simulation=simulation, **kwargs)
 
 
 def measure_throughput(dataset: tf.data.Dataset, batches: int = 20, warmup: int = 2) -> float:

@@ -58,9 +58,7 @@ def load_generator(path: str | os.PathLike) -> tuple[keras.Model, Config | None]
     if path.is_dir():
         found = [path / name for name in MODEL_FILES if (path / name).is_file()]
         if not found:
-            raise FileNotFoundError(
-                f"{path}: no generator in it (looked for {', '.join(MODEL_FILES)})"
-            )
+            raise FileNotFoundError(f"{path}: no generator in it (looked for {', '.join(MODEL_FILES)})")
         model_file, run_dir = found[0], path
     elif path.is_file():
         model_file = path
@@ -78,19 +76,21 @@ def as_rgb(image: ImageLike) -> np.ndarray:
         return data.load_image(image)
     if isinstance(image, np.ndarray):
         image = _array_to_pil(image)
-    return np.asarray(data._to_8bit(image, "RGB"))
+    return np.asarray(data.to_8bit(image, "RGB"))
 
 
 def _array_to_pil(array: np.ndarray) -> Image.Image:
+    """uint8 gray, RGB or RGBA, or 16-bit gray, as in files; a float range would be a guess."""
     if array.ndim == 3 and array.shape[-1] == 1:
         array = array[..., 0]
-    try:
-        return Image.fromarray(array)
-    except TypeError as e:
+    gray = array.ndim == 2 and array.dtype in (np.uint8, np.uint16)
+    colour = array.ndim == 3 and array.shape[-1] in (3, 4) and array.dtype == np.uint8
+    if not (gray or colour):
         raise ValueError(
             f"cannot colorize an array of shape {array.shape} and dtype {array.dtype}: "
-            "expected uint8 gray, RGB or RGBA, or 16-bit gray"
-        ) from e
+            "expected uint8 gray, RGB or RGBA, or uint16 gray"
+        )
+    return Image.fromarray(array)
 
 
 # ---------------------------------------------------------------- resizing
@@ -107,16 +107,12 @@ def _resize(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Area averaging when shrinking, as in training (data._fit_square); bicubic when enlarging."""
     im = Image.fromarray(rgb)
     shrinking = size[0] <= im.width and size[1] <= im.height
-    return np.asarray(
-        im.resize(size, Image.Resampling.BOX if shrinking else Image.Resampling.BICUBIC)
-    )
+    return np.asarray(im.resize(size, Image.Resampling.BOX if shrinking else Image.Resampling.BICUBIC))
 
 
 def _upsample(channel: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return np.asarray(
-        Image.fromarray(np.ascontiguousarray(channel, np.float32)).resize(
-            size, Image.Resampling.BILINEAR
-        )
+        Image.fromarray(np.ascontiguousarray(channel, np.float32)).resize(size, Image.Resampling.BILINEAR)
     )
 
 
@@ -194,8 +190,8 @@ class FolderReport:
 def is_colored(rgb: np.ndarray, threshold: float = COLORED_CHROMA) -> bool:
     """True for an image already in colour: its mean chroma C*ab exceeds `threshold`.
 
-    B&W scans stay below it (grey has none, a paper tint little); a coloured
-    page, even one that is mostly white paper, is above it.
+    B&W scans stay below it (grey has no chroma, a paper tint little); a page
+    with little colour on much white paper may too, and is then colorized.
     """
     small = _resize(rgb, _scaled(rgb.shape, min(THUMBNAIL, max(rgb.shape[:2]))))
     ab = color.rgb_to_lab(tf.cast(small, tf.float32) / 255.0)[..., 1:]
@@ -209,9 +205,7 @@ class Colorizer:
     the run's training image size (else 256).
     """
 
-    def __init__(
-        self, model: keras.Model | str | os.PathLike, size: int | None = None, tile: bool = False
-    ) -> None:
+    def __init__(self, model: keras.Model | str | os.PathLike, size: int | None = None, tile: bool = False) -> None:
         config = None
         if not isinstance(model, keras.Model):
             model, config = load_generator(model)
@@ -314,18 +308,14 @@ def _output_paths(paths: list[Path], out_dir: Path, suffix: str) -> dict[Path, P
     for path in paths:
         target = out_dir / (path.stem + suffix)
         if target.resolve() in inputs:
-            raise FileExistsError(
-                f"{target}: would overwrite an input image; write to another folder (--out)"
-            )
+            raise FileExistsError(f"{target}: would overwrite an input image; write to another folder (--out)")
         if target in sources:
             raise FileExistsError(f"{sources[target]} and {path} would both be written to {target}")
         sources[target] = path
     return {path: target for target, path in sources.items()}
 
 
-def _load_pages(
-    paths: Sequence[Path], skip_colored: bool, report: FolderReport
-) -> dict[Path, np.ndarray]:
+def _load_pages(paths: Sequence[Path], skip_colored: bool, report: FolderReport) -> dict[Path, np.ndarray]:
     """Decoded pages to colorize; unreadable and (if asked) coloured ones go to the report."""
     pages = {}
     for path in paths:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from mangacolor import color
+
 
 def _bce(labels: tf.Tensor, predictions: tf.Tensor, from_logits: bool) -> tf.Tensor:
     predictions = tf.cast(predictions, tf.float32)
@@ -34,6 +36,19 @@ def discriminator_losses(
     return real, fake
 
 
-def l1_loss(target: tf.Tensor, generated: tf.Tensor) -> tf.Tensor:
-    """Mean absolute error in [-1, 1] units: keeps the colours close to the target's."""
-    return tf.reduce_mean(tf.abs(tf.cast(target, tf.float32) - tf.cast(generated, tf.float32)))
+def l1_loss(target: tf.Tensor, generated: tf.Tensor, chroma_weight: float = 0.0) -> tf.Tensor:
+    """Mean absolute error in [-1, 1] units: keeps the colours close to the target's.
+
+    Line art is mostly white paper and grey shading, so plain L1 is dominated by
+    pixels whose right answer is "no colour" and pulls predictions towards grey.
+    `chroma_weight` k weighs each pixel by 1 + k * C*ab / 100 of the target (a
+    regression form of Zhang et al.'s rare-colour rebalancing), normalised so the
+    loss keeps its scale.
+    """
+    target = tf.cast(target, tf.float32)
+    error = tf.abs(target - tf.cast(generated, tf.float32))
+    if not chroma_weight:
+        return tf.reduce_mean(error)
+    ab = color.rgb_to_lab((target + 1.0) / 2.0)[..., 1:]
+    weight = 1.0 + chroma_weight * tf.norm(ab, axis=-1, keepdims=True) / 100.0
+    return tf.reduce_sum(error * weight) / (tf.reduce_sum(weight) * 3.0)

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 import keras
 import numpy as np
 import tensorflow as tf
+from scipy import ndimage
 from skimage import color as skcolor
 from tqdm.auto import tqdm
 
@@ -53,6 +54,29 @@ def colorfulness(image: np.ndarray) -> float:
     rg = rgb[..., 0] - rgb[..., 1]
     yb = 0.5 * (rgb[..., 0] + rgb[..., 1]) - rgb[..., 2]
     return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
+
+
+def high_frequency_chroma(image: np.ndarray, flat: np.ndarray) -> float:
+    """Mean |a*b* - its 3x3 average| over the `flat` pixels (a boolean mask), in Delta-E units.
+
+    On a region the input leaves flat, a good colorization is smooth; dot grids
+    and the checkerboards of transposed convolutions show up here as energy at
+    the highest spatial frequencies, while smooth colour changes do not.
+    """
+    ab = skcolor.rgb2lab(image)[..., 1:]
+    smooth = ndimage.uniform_filter(ab, size=(3, 3, 1), mode="nearest")
+    inner = ndimage.binary_erosion(flat, iterations=2)
+    return float(np.abs(ab - smooth)[inner].sum(axis=-1).mean()) if inner.any() else float("nan")
+
+
+def flat_mask(gray: np.ndarray, tolerance: float = 1.0) -> np.ndarray:
+    """Pixels whose 5x5 neighbourhood of the input is flat (paper, flat fills): (H, W) bool.
+
+    `gray` is the model's input in [-1, 1], (H, W) or (H, W, 1); tolerance in L* units.
+    """
+    lightness = (np.asarray(gray, np.float64).reshape(np.shape(gray)[:2]) + 1.0) * 50.0
+    spread = ndimage.maximum_filter(lightness, 5) - ndimage.minimum_filter(lightness, 5)
+    return spread <= tolerance
 
 
 def image_metrics(image: np.ndarray, target: np.ndarray) -> dict[str, float]:

@@ -141,7 +141,7 @@ def unet_generator(
             x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"down{i + 1}_bn")(x)
         x = layers.LeakyReLU(0.2, name=f"down{i + 1}_lrelu")(x)
         skips.append(x)
-    for i, (f, skip) in enumerate(zip(reversed(filters[:-1]), reversed(skips[:-1]))):
+    for i, (f, skip) in enumerate(zip(reversed(filters[:-1]), reversed(skips[:-1]), strict=True)):
         x = layers.UpSampling2D(interpolation="bilinear", name=f"up{i + 1}_resize")(x)
         x = layers.Conv2D(f, 3, padding="same", use_bias=False, name=f"up{i + 1}_conv")(x)
         x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"up{i + 1}_bn")(x)
@@ -191,7 +191,12 @@ def build_generator(config: Config, image_size: int | tuple | None = None) -> ke
     """The generator `config` names; `image_size=None` keeps the spatial size open
     so one model colorizes images of any size divisible by 2**depth."""
     build = _arch(config)[0]
-    return build(image_size, depth=config.depth or DEFAULT_DEPTH[config.arch], width=config.width, head=config.head)
+    return build(
+        image_size,
+        depth=config.depth or DEFAULT_DEPTH[config.arch],
+        width=config.width,
+        head=config.head,
+    )
 
 
 def build_discriminator(config: Config) -> keras.Model:

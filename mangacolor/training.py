@@ -42,9 +42,11 @@ class ColorizationGAN(keras.Model):
         d_optimizer: keras.optimizers.Optimizer,
         l1_weight: float = 100.0,
         adv_weight: float = 1.0,
+        chroma_weight: float = 0.0,
         **kwargs: object,
     ) -> None:
         super().compile(**kwargs)
+        self.chroma_weight = chroma_weight
         self.g_optimizer = g_optimizer
         self.d_optimizer = d_optimizer
         self.l1_weight = l1_weight
@@ -71,7 +73,7 @@ class ColorizationGAN(keras.Model):
             real_out = self.discriminator(tf.concat([gray, target], -1), training=True)
             fake_out = self.discriminator(tf.concat([gray, tf.cast(fake, gray.dtype)], -1), training=True)
             g_adv = losses.generator_adversarial_loss(fake_out, self.from_logits)
-            g_l1 = losses.l1_loss(target, fake)
+            g_l1 = losses.l1_loss(target, fake, self.chroma_weight)
             g_loss = (self.adv_weight * g_adv + self.l1_weight * g_l1) / replicas
             d_real, d_fake = losses.discriminator_losses(real_out, fake_out, self.from_logits)
             d_loss = 0.5 * (d_real + d_fake) / replicas
@@ -80,7 +82,12 @@ class ColorizationGAN(keras.Model):
         return self._report(g_adv=g_adv, g_l1=g_l1, d_real=d_real, d_fake=d_fake)
 
     @staticmethod
-    def _apply(optimizer: keras.optimizers.Optimizer, tape: tf.GradientTape, loss: tf.Tensor, net: keras.Model) -> None:
+    def _apply(
+        optimizer: keras.optimizers.Optimizer,
+        tape: tf.GradientTape,
+        loss: tf.Tensor,
+        net: keras.Model,
+    ) -> None:
         # scale_loss is the identity except under a LossScaleOptimizer (float16).
         grads = tape.gradient(optimizer.scale_loss(loss), net.trainable_variables)
         optimizer.apply(grads, net.trainable_variables)
@@ -138,6 +145,7 @@ def build_gan(config: Config, policy: str = "float32") -> ColorizationGAN:
         make_optimizer(config, policy),
         l1_weight=config.l1_weight,
         adv_weight=config.adv_weight,
+        chroma_weight=config.chroma_weight,
     )
     size = config.image_size
     gan.build((None, size, size, 1))
@@ -155,7 +163,13 @@ class SampleGrid(keras.callbacks.Callback):
 
     def __init__(self, folder: Path, gray: np.ndarray, target: np.ndarray, every: int = 1, writer=None) -> None:
         super().__init__()
-        self.folder, self.gray, self.target, self.every, self.writer = Path(folder), gray, target, every, writer
+        self.folder, self.gray, self.target, self.every, self.writer = (
+            Path(folder),
+            gray,
+            target,
+            every,
+            writer,
+        )
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if (epoch + 1) % self.every:
@@ -330,11 +344,25 @@ def train(
         skipped = data.SkippedFiles()
         batch = config.batch_size
         train_ds = data.load_dataset(
-            config.data, "train", config.image_size, batch, config.simulation,
-            config.series, config.max_images, seed=config.seed, skipped=skipped, drop_remainder=True,
+            config.data,
+            "train",
+            config.image_size,
+            batch,
+            config.simulation,
+            config.series,
+            config.max_images,
+            seed=config.seed,
+            skipped=skipped,
+            drop_remainder=True,
         )
         val_ds = data.load_dataset(
-            config.data, "val", config.image_size, batch, config.simulation, config.series, skipped=skipped
+            config.data,
+            "val",
+            config.image_size,
+            batch,
+            config.simulation,
+            config.series,
+            skipped=skipped,
         )
         with strategy.scope():
             gan = build_gan(config, policy)
@@ -353,7 +381,14 @@ def train(
         ]
         # tf.data after filter() has an unknown length, which Keras warns about once.
         warnings.filterwarnings("ignore", message="Your input ran out of data")
-        gan.fit(train_ds, validation_data=val_ds, epochs=config.epochs, callbacks=callbacks, verbose=verbose, shuffle=False)
+        gan.fit(
+            train_ds,
+            validation_data=val_ds,
+            epochs=config.epochs,
+            callbacks=callbacks,
+            verbose=verbose,
+            shuffle=False,
+        )
         save_generator(gan.generator, run_dir / "generator.keras")
         if len(skipped):
             print(f"{len(skipped)} unreadable image(s) skipped: {', '.join(skipped.paths)}")

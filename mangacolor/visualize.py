@@ -31,6 +31,30 @@ def make_grid(columns: Sequence[np.ndarray], gap: int = 4) -> np.ndarray:
     return grid
 
 
+def squares(images: Sequence[np.ndarray], size: int = 256) -> np.ndarray:
+    """Images of any shapes as one uint8 batch of white-padded squares, for grids."""
+    from mangacolor.data import fit_square
+
+    return np.stack([fit_square(im, size, 255.0).numpy().round().astype(np.uint8) for im in images])
+
+
+def make_page(drawings: Sequence[np.ndarray], shape: tuple[int, int], margin: int = 40) -> np.ndarray:
+    """A white page of `shape` (height, width) with the drawings laid out in a grid, like panels."""
+    from PIL import Image as PILImage
+
+    h, w = shape
+    cols = max(1, int(np.ceil(np.sqrt(len(drawings) * w / h))))
+    rows = int(np.ceil(len(drawings) / cols))
+    cell_h, cell_w = (h - margin) // rows, (w - margin) // cols
+    page = PILImage.new("RGB", (w, h), "white")
+    for i, drawing in enumerate(drawings):
+        im = PILImage.fromarray(drawing)
+        im.thumbnail((cell_w - margin, cell_h - margin), PILImage.Resampling.LANCZOS)
+        r, c = divmod(i, cols)
+        page.paste(im, (margin + c * cell_w, margin + r * cell_h))
+    return np.asarray(page)
+
+
 def save_png(path: str | os.PathLike, image: np.ndarray) -> None:
     """Write a PNG atomically: a temporary file, then rename."""
     path = Path(path)
@@ -40,14 +64,12 @@ def save_png(path: str | os.PathLike, image: np.ndarray) -> None:
     tmp.replace(path)
 
 
-def show_grid(
-    columns: Sequence[np.ndarray], titles: Sequence[str], size: float = 2.2, max_rows: int = 8
-) -> plt.Figure:
+def show_grid(columns: Sequence[np.ndarray], titles: Sequence[str], size: float = 2.2, max_rows: int = 8) -> plt.Figure:
     """Show images side by side (one row per image) with a title over each column."""
     columns = [to_uint8(c) if np.asarray(c).dtype != np.uint8 else np.asarray(c) for c in columns]
     rows = min(len(columns[0]), max_rows)
     fig, axes = plt.subplots(rows, len(columns), figsize=(size * len(columns), size * rows), squeeze=False)
-    for j, (column, title) in enumerate(zip(columns, titles)):
+    for j, (column, title) in enumerate(zip(columns, titles, strict=True)):
         for i in range(rows):
             image = column[i]
             axes[i, j].imshow(image[..., 0] if image.shape[-1] == 1 else image, cmap="gray", vmin=0, vmax=255)
@@ -62,10 +84,23 @@ def show_row(images: Sequence[np.ndarray], titles: Sequence[str], size: float = 
     return show_grid([np.asarray(im)[None] for im in images], titles, size=size)
 
 
+def show_latest_samples(run_dir: str | os.PathLike, size: float = 6.0) -> plt.Figure:
+    """The newest sample grid a training run saved (input | generated | target)."""
+    grids = sorted(Path(run_dir, "samples").glob("epoch_*.png"))
+    if not grids:
+        raise FileNotFoundError(f"{run_dir}: no sample grids yet (samples/epoch_*.png)")
+    image = np.asarray(Image.open(grids[-1]))
+    fig, ax = plt.subplots(figsize=(size, size * image.shape[0] / image.shape[1]))
+    ax.imshow(image)
+    ax.set_title(f"{Path(run_dir).name}: {grids[-1].stem}   (input | generated | target)")
+    ax.axis("off")
+    return fig
+
+
 def plot_history(history: dict[str, Sequence[float]], keys: Sequence[Sequence[str]]) -> plt.Figure:
     """Loss curves: one panel per group of keys, epochs on the x axis."""
     fig, axes = plt.subplots(1, len(keys), figsize=(4.5 * len(keys), 3.2), squeeze=False)
-    for ax, group in zip(axes[0], keys):
+    for ax, group in zip(axes[0], keys, strict=True):
         for key in group:
             if key in history:
                 values = list(history[key])
@@ -89,7 +124,7 @@ def plot_architecture(model: keras.Model, title: str | None = None) -> plt.Figur
     convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D | keras.layers.Dense)]
     sides = [layer.output.shape[1] if len(layer.output.shape) == 4 else 1 for layer in convs]
     fig, ax = plt.subplots(figsize=(max(6, 0.55 * len(convs)), 3.2))
-    for i, (layer, side) in enumerate(zip(convs, sides)):
+    for i, (layer, side) in enumerate(zip(convs, sides, strict=True)):
         kind = type(layer).__name__
         colour = {"Conv2D": "#4c72b0", "Conv2DTranspose": "#dd8452", "Dense": "#55a868"}.get(kind, "#8172b3")
         ax.bar(i, side, color=colour, width=0.7)
@@ -101,11 +136,34 @@ def plot_architecture(model: keras.Model, title: str | None = None) -> plt.Figur
         same = [i for i, s in enumerate(sides) if s == side]
         if len(same) >= 2:
             a, b = same[0], same[-1]
-            ax.annotate("", xy=(b, side * 1.25), xytext=(a, side * 1.25),
-                        arrowprops=dict(arrowstyle="->", connectionstyle="arc3,rad=-0.3", color="gray"))
+            ax.annotate(
+                "",
+                xy=(b, side * 1.25),
+                xytext=(a, side * 1.25),
+                arrowprops=dict(arrowstyle="->", connectionstyle="arc3,rad=-0.3", color="gray"),
+            )
     ax.set_xticks(range(len(convs)), [_short_name(layer) for layer in convs], rotation=60, fontsize=7)
     ax.set_ylabel("feature map side (px)")
     ax.set_yscale("log", base=2)
     ax.set_title(title or model.name)
     fig.tight_layout()
     return fig
+
+
+class LiveLossPlot(keras.callbacks.Callback):
+    """Redraws the loss curves in a notebook after every epoch, so a long run can be watched."""
+
+    KEYS = (("g_l1", "val_l1"), ("g_adv", "d_real", "d_fake"), ("val_psnr",))
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.history: dict[str, list[float]] = {}
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        from IPython.display import clear_output, display
+
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(float(value))
+        clear_output(wait=True)
+        fig = plot_history(self.history, self.KEYS)
+        display(fig)
+        plt.close(fig)

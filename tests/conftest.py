@@ -33,7 +33,12 @@ def shapes_image(rng: np.random.Generator, size: int = 64) -> Image.Image:
         elif kind == 1:
             draw.rectangle(box, fill=fill, outline="black", width=2)
         else:
-            draw.polygon([(cx, cy - r), (cx - r, cy + r), (cx + r, cy + r)], fill=fill, outline="black", width=2)
+            draw.polygon(
+                [(cx, cy - r), (cx - r, cy + r), (cx + r, cy + r)],
+                fill=fill,
+                outline="black",
+                width=2,
+            )
     return im
 
 

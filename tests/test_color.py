@@ -9,7 +9,16 @@ from mangacolor import color
 
 def _random_rgb(seed: int = 0, shape=(2, 32, 48, 3)) -> np.ndarray:
     rgb = np.random.default_rng(seed).random(shape).astype(np.float32)
-    rgb.reshape(-1, 3)[:8] = [[0, 0, 0], [1, 1, 1], [1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [0, 1, 1], [0.5, 0.5, 0.5]]
+    rgb.reshape(-1, 3)[:8] = [
+        [0, 0, 0],
+        [1, 1, 1],
+        [1, 0, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+        [1, 1, 0],
+        [0, 1, 1],
+        [0.5, 0.5, 0.5],
+    ]
     return rgb
 
 
@@ -40,9 +49,9 @@ def test_lab_to_rgb_clips_out_of_gamut_like_skimage():
 
 def test_fit_chroma_to_gamut_keeps_lightness_and_hue():
     rng = np.random.default_rng(2)
-    lab = np.stack(
-        [rng.uniform(0, 100, 4000), rng.uniform(-110, 110, 4000), rng.uniform(-110, 110, 4000)], -1
-    ).astype(np.float32)
+    lab = np.stack([rng.uniform(0, 100, 4000), rng.uniform(-110, 110, 4000), rng.uniform(-110, 110, 4000)], -1).astype(
+        np.float32
+    )
     fitted = color.fit_chroma_to_gamut(tf.constant(lab)).numpy()
     rgb = color.lab_to_rgb(fitted).numpy()
     back = skcolor.rgb2lab(rgb)

@@ -60,7 +60,19 @@ def test_a_killed_run_resumes_from_its_last_finished_epoch(shapes_dir: Path, tmp
     assert [int(e) for e in read_history(run / "history.csv")["epoch"]] == [1, 2]
     assert not (run / "generator.keras").exists()
 
-    resumed = _run([sys.executable, "-m", "mangacolor.cli", "train", "--out", str(run), "--resume", "--epochs", "4"])
+    resumed = _run(
+        [
+            sys.executable,
+            "-m",
+            "mangacolor.cli",
+            "train",
+            "--out",
+            str(run),
+            "--resume",
+            "--epochs",
+            "4",
+        ]
+    )
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert "Epoch 3/4" in resumed.stdout and "Epoch 1/4" not in resumed.stdout
     history = read_history(run / "history.csv")
