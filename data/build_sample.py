@@ -34,17 +34,26 @@ COPYRIGHT = Path("/usr/share/doc/openclipart-png/copyright")
 LICENCE = "creative commons Public Domain Dedication"
 LONG_SIDE = {"color": 256, "bw": 512}
 DATA_DIR = Path(__file__).resolve().parent
-FIELDS = ("file", "source", "package", "package_version", "licence", "split",
-          "sha256", "width", "height")
+FIELDS = (
+    "file",
+    "source",
+    "package",
+    "package_version",
+    "licence",
+    "split",
+    "sha256",
+    "width",
+    "height",
+)
 
 
 @dataclass(frozen=True)
 class Item:
     """One selected source image and where its output goes."""
 
-    kind: str    # "color" or "bw"
+    kind: str  # "color" or "bw"
     source: str  # path relative to the package image root
-    name: str    # output file stem
+    name: str  # output file stem
 
 
 def read_selection(path: Path) -> list[tuple[str, str]]:
@@ -99,8 +108,7 @@ def render(path: Path, long_side: int) -> Image.Image:
     w, h = rgb.size
     if max(w, h) <= long_side:  # never upscale
         if max(w, h) < long_side:
-            print(f"warning: {path} is smaller than {long_side} px; kept as is",
-                  file=sys.stderr)
+            print(f"warning: {path} is smaller than {long_side} px; kept as is", file=sys.stderr)
         return rgb
     scale = long_side / max(w, h)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
@@ -124,26 +132,31 @@ def write_atomic(path: Path, data: bytes) -> None:
 def package_version() -> str:
     """Installed version of the package, as reported by dpkg-query."""
     try:
-        out = subprocess.run(["dpkg-query", "-W", "-f=${Version}", PACKAGE],
-                             check=True, capture_output=True, text=True)
+        out = subprocess.run(
+            ["dpkg-query", "-W", "-f=${Version}", PACKAGE],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
     except (OSError, subprocess.CalledProcessError):
-        raise SystemExit(f"{PACKAGE} is not installed: run "
-                         f"`apt-get install {PACKAGE}`") from None
+        raise SystemExit(f"{PACKAGE} is not installed: run `apt-get install {PACKAGE}`") from None
     return out.stdout.strip()
 
 
 def main(argv: list[str] | None = None) -> int:
     """Build every selected image and the manifest."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--root", type=Path, default=DEFAULT_ROOT,
-                    help="where openclipart-png installed its PNGs")
-    ap.add_argument("--data-dir", type=Path, default=DATA_DIR,
-                    help="the data/ directory (selection.txt, output)")
+    ap.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="where openclipart-png installed its PNGs")
+    ap.add_argument(
+        "--data-dir",
+        type=Path,
+        default=DATA_DIR,
+        help="the data/ directory (selection.txt, output)",
+    )
     args = ap.parse_args(argv)
 
     if not args.root.is_dir():
-        print(f"{args.root} not found: run `apt-get install {PACKAGE}`",
-              file=sys.stderr)
+        print(f"{args.root} not found: run `apt-get install {PACKAGE}`", file=sys.stderr)
         return 1
     version = package_version()
     if COPYRIGHT.exists() and LICENCE not in COPYRIGHT.read_text():
@@ -155,8 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     for item in items:
         src = args.root / item.source
         if not src.is_file():
-            raise SystemExit(f"missing {src}: is {PACKAGE} {version} the "
-                             "version the selection was made from?")
+            raise SystemExit(f"missing {src}: is {PACKAGE} {version} the version the selection was made from?")
         im = render(src, LONG_SIDE[item.kind])
         buf = io.BytesIO()
         im.save(buf, format="PNG", optimize=True)
@@ -165,15 +177,19 @@ def main(argv: list[str] | None = None) -> int:
         if not (out.is_file() and out.read_bytes() == data):
             write_atomic(out, data)
         written.add(out)
-        rows.append({
-            "file": out.relative_to(args.data_dir).as_posix(),
-            "source": (DEFAULT_ROOT / item.source).as_posix(),
-            "package": PACKAGE, "package_version": version,
-            "licence": LICENCE,
-            "split": "bw" if item.kind == "bw" else split_of(item.source),
-            "sha256": hashlib.sha256(data).hexdigest(),
-            "width": im.width, "height": im.height,
-        })
+        rows.append(
+            {
+                "file": out.relative_to(args.data_dir).as_posix(),
+                "source": (DEFAULT_ROOT / item.source).as_posix(),
+                "package": PACKAGE,
+                "package_version": version,
+                "licence": LICENCE,
+                "split": "bw" if item.kind == "bw" else split_of(item.source),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "width": im.width,
+                "height": im.height,
+            }
+        )
 
     for kind in LONG_SIDE:  # remove images no longer selected
         for stale in (args.data_dir / "sample" / kind).glob("*.png"):
@@ -190,8 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     counts: dict[str, int] = {}
     for r in rows:
         counts[r["split"]] = counts.get(r["split"], 0) + 1
-    print(f"{len(rows)} images written: "
-          + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
+    print(f"{len(rows)} images written: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
     return 0
 
 

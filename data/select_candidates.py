@@ -35,26 +35,103 @@ DEFAULT_ROOT = Path("/usr/share/openclipart/png")
 
 #: Top-level or nested folders that hold no content drawings at all.
 EXCLUDED_DIRS = (
-    "buttons", "computer", "logos", "shapes", "signs_and_symbols", "special",
-    "geography", "unsorted/duplicates", "transportation/aiga-symbols",
-    "transportation/roadsigns", "people/smilies", "people/stickmen",
-    "recreation/games/cards", "recreation/games/chess",
-    "electronics/battery", "office/telephone",
+    "buttons",
+    "computer",
+    "logos",
+    "shapes",
+    "signs_and_symbols",
+    "special",
+    "geography",
+    "unsorted/duplicates",
+    "transportation/aiga-symbols",
+    "transportation/roadsigns",
+    "people/smilies",
+    "people/stickmen",
+    "recreation/games/cards",
+    "recreation/games/chess",
+    "electronics/battery",
+    "office/telephone",
 )
 
 #: File-path words that mark icons, symbols, decorations and text.
 EXCLUDED_WORDS = (
-    "flag", "icon", "button", "sign", "logo", "map", "arrow", "pattern",
-    "text", "clock", "symbol", "shape", "frame", "border", "banner", "badge",
-    "label", "background", "tile", "texture", "gradient", "font", "letter",
-    "alphabet", "number", "calendar", "chart", "diagram", "emblem", "coat",
-    "stamp", "sticker", "card", "ornament", "divider", "corner", "bullet",
-    "cursor", "pointer", "keyboard", "screen", "monitor", "silhouette",
-    "shadow", "pictogram", "scheme", "circuit", "graph", "title", "header",
-    "footer", "word", "tag", "award", "medal", "ribbon", "certificate",
-    "barcode", "compass", "globe", "puzzle", "jigsaw", "dice", "domino",
-    "chess", "wallpaper", "swirl", "spiral", "star", "heart", "snowflake",
-    "emoticon", "smiley", "stickman", "cartography", "world", "europe",
+    "flag",
+    "icon",
+    "button",
+    "sign",
+    "logo",
+    "map",
+    "arrow",
+    "pattern",
+    "text",
+    "clock",
+    "symbol",
+    "shape",
+    "frame",
+    "border",
+    "banner",
+    "badge",
+    "label",
+    "background",
+    "tile",
+    "texture",
+    "gradient",
+    "font",
+    "letter",
+    "alphabet",
+    "number",
+    "calendar",
+    "chart",
+    "diagram",
+    "emblem",
+    "coat",
+    "stamp",
+    "sticker",
+    "card",
+    "ornament",
+    "divider",
+    "corner",
+    "bullet",
+    "cursor",
+    "pointer",
+    "keyboard",
+    "screen",
+    "monitor",
+    "silhouette",
+    "shadow",
+    "pictogram",
+    "scheme",
+    "circuit",
+    "graph",
+    "title",
+    "header",
+    "footer",
+    "word",
+    "tag",
+    "award",
+    "medal",
+    "ribbon",
+    "certificate",
+    "barcode",
+    "compass",
+    "globe",
+    "puzzle",
+    "jigsaw",
+    "dice",
+    "domino",
+    "chess",
+    "wallpaper",
+    "swirl",
+    "spiral",
+    "star",
+    "heart",
+    "snowflake",
+    "emoticon",
+    "smiley",
+    "stickman",
+    "cartography",
+    "world",
+    "europe",
 )
 
 LONG_SIDE = 256
@@ -69,14 +146,14 @@ class Stats:
     width: int
     height: int
     aspect: float
-    coverage: float   # fraction of non-white pixels
-    dark: float       # fraction of content pixels with luma < 70 (outlines)
+    coverage: float  # fraction of non-white pixels
+    dark: float  # fraction of content pixels with luma < 70 (outlines)
     saturated: float  # fraction of content pixels with saturation > 0.25
     colourful: float  # Hasler-Suesstrunk colourfulness of content pixels
-    hues: int         # number of 30-degree hue bins holding >= 2% of colour
-    flat: float       # fraction of content pixels in the 24 commonest colours
-    twotone: float    # fraction of all pixels that are near-black/near-white
-    grey: float       # max |channel difference| 99th percentile (0 = greyscale)
+    hues: int  # number of 30-degree hue bins holding >= 2% of colour
+    flat: float  # fraction of content pixels in the 24 commonest colours
+    twotone: float  # fraction of all pixels that are near-black/near-white
+    grey: float  # max |channel difference| 99th percentile (0 = greyscale)
 
 
 def is_excluded(rel: str) -> bool:
@@ -142,11 +219,15 @@ def measure(args: tuple[Path, str]) -> Stats | None:
     keys = q[:, 0] * 256 + q[:, 1] * 16 + q[:, 2]
     counts = np.sort(np.bincount(keys))[::-1]
     return Stats(
-        path=rel, width=w, height=h, aspect=max(w, h) / min(w, h),
+        path=rel,
+        width=w,
+        height=h,
+        aspect=max(w, h) / min(w, h),
         coverage=n / content.size,
         dark=float((luma[content] < 70 / 255).mean()),
         saturated=float((sat[content] > 0.25).mean()),
-        colourful=float(colourful), hues=hues,
+        colourful=float(colourful),
+        hues=hues,
         flat=float(counts[:24].sum() / n),
         twotone=float(((luma < 0.25) | (luma > 0.9)).mean()),
         grey=float(np.percentile(mx - mn, 99)),
@@ -157,21 +238,20 @@ def colour_score(s: Stats) -> float | None:
     """Score for 'coloured comic art'; None when a hard filter fails."""
     if not (s.aspect <= 2.2 and 0.10 <= s.coverage <= 0.92):
         return None
-    if not (0.02 <= s.dark <= 0.55):         # needs outlines, not a dark blob
+    if not (0.02 <= s.dark <= 0.55):  # needs outlines, not a dark blob
         return None
     if s.saturated < 0.15 or s.colourful < 0.10 or s.hues < 2:
-        return None                           # near-monochrome
-    if s.flat < 0.38:                         # gradients / photo-like shading
+        return None  # near-monochrome
+    if s.flat < 0.38:  # gradients / photo-like shading
         return None
-    return (s.colourful + 0.5 * s.saturated + 0.05 * min(s.hues, 6)
-            + 0.5 * s.flat + 0.5 * min(s.dark, 0.25))
+    return s.colourful + 0.5 * s.saturated + 0.05 * min(s.hues, 6) + 0.5 * s.flat + 0.5 * min(s.dark, 0.25)
 
 
 def bw_score(s: Stats) -> float | None:
     """Score for 'genuine black-and-white line drawing'; None if it fails."""
     if max(s.width, s.height) < 512 or s.aspect > 2.0:
         return None
-    if s.grey > 0.08 or s.twotone < 0.85:     # any colour or grey shading
+    if s.grey > 0.08 or s.twotone < 0.85:  # any colour or grey shading
         return None
     if not (0.04 <= s.dark <= 0.6 and 0.03 <= s.coverage <= 0.8):
         return None
@@ -199,8 +279,7 @@ def drop_duplicates(root: Path, paths: list[str], tol: float = 6.0) -> list[str]
     return kept
 
 
-def contact_sheet(root: Path, paths: list[str], out: Path,
-                  cols: int = 8, cell: int = 160) -> None:
+def contact_sheet(root: Path, paths: list[str], out: Path, cols: int = 8, cell: int = 160) -> None:
     """Write a labelled grid of thumbnails of ``paths`` to ``out``."""
     rows = math.ceil(len(paths) / cols)
     sheet = Image.new("RGB", (cols * cell, rows * (cell + 14)), "white")
@@ -217,32 +296,33 @@ def contact_sheet(root: Path, paths: list[str], out: Path,
 def main(argv: list[str] | None = None) -> int:
     """Scan the package, write ranked candidate lists (and contact sheets)."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--root", type=Path, default=DEFAULT_ROOT,
-                    help="where openclipart-png installed its PNGs")
-    ap.add_argument("--out-dir", type=Path, default=Path("/tmp/mangacolor_candidates"),
-                    help="where to write candidates_*.tsv and sheets")
-    ap.add_argument("--sheets", action="store_true",
-                    help="also write contact sheets of 48 candidates each")
+    ap.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="where openclipart-png installed its PNGs")
+    ap.add_argument(
+        "--out-dir",
+        type=Path,
+        default=Path("/tmp/mangacolor_candidates"),
+        help="where to write candidates_*.tsv and sheets",
+    )
+    ap.add_argument("--sheets", action="store_true", help="also write contact sheets of 48 candidates each")
     ap.add_argument("--jobs", type=int, default=2)
     args = ap.parse_args(argv)
     if not args.root.is_dir():
-        print(f"{args.root} not found: run `apt-get install {PACKAGE}`",
-              file=sys.stderr)
+        print(f"{args.root} not found: run `apt-get install {PACKAGE}`", file=sys.stderr)
         return 1
     Image.MAX_IMAGE_PIXELS = None  # sizes are checked in measure()
-    rels = sorted(p.relative_to(args.root).as_posix()
-                  for p in args.root.rglob("*.png"))
+    rels = sorted(p.relative_to(args.root).as_posix() for p in args.root.rglob("*.png"))
     kept = [r for r in rels if not is_excluded(r)]
     print(f"{len(rels)} images, {len(kept)} after folder/word exclusions")
     with Pool(args.jobs) as pool:
-        stats = [s for s in pool.map(measure, [(args.root, r) for r in kept],
-                                     chunksize=16) if s is not None]
+        stats = [s for s in pool.map(measure, [(args.root, r) for r in kept], chunksize=16) if s is not None]
     print(f"{len(stats)} measurable with long side >= {LONG_SIDE}")
     args.out_dir.mkdir(parents=True, exist_ok=True)
     names = [f.name for f in fields(Stats)]
     for kind, scorer in (("color", colour_score), ("bw", bw_score)):
-        ranked = sorted(((sc, s) for s in stats if (sc := scorer(s)) is not None),
-                        key=lambda t: (-t[0], t[1].path))
+        ranked = sorted(
+            ((sc, s) for s in stats if (sc := scorer(s)) is not None),
+            key=lambda t: (-t[0], t[1].path),
+        )
         unique = set(drop_duplicates(args.root, [s.path for _, s in ranked]))
         print(f"{kind}: dropped {len(ranked) - len(unique)} near-duplicates")
         ranked = [(sc, s) for sc, s in ranked if s.path in unique]
@@ -251,14 +331,12 @@ def main(argv: list[str] | None = None) -> int:
             fh.write("score\t" + "\t".join(names) + "\n")
             for sc, s in ranked:
                 vals = [getattr(s, k) for k in names]
-                fh.write(f"{sc:.4f}\t" + "\t".join(
-                    f"{v:.4f}" if isinstance(v, float) else str(v) for v in vals) + "\n")
+                fh.write(f"{sc:.4f}\t" + "\t".join(f"{v:.4f}" if isinstance(v, float) else str(v) for v in vals) + "\n")
         print(f"{kind}: {len(ranked)} candidates -> {out}")
         if args.sheets:
             paths = [s.path for _, s in ranked]
             for k in range(0, len(paths), 48):
-                contact_sheet(args.root, paths[k:k + 48],
-                              args.out_dir / f"sheet_{kind}_{k // 48:03d}.png")
+                contact_sheet(args.root, paths[k : k + 48], args.out_dir / f"sheet_{kind}_{k // 48:03d}.png")
     return 0
 
 
