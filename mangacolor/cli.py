@@ -25,7 +25,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--arch", choices=["seed", "unet"], default=d.arch)
     p.add_argument("--head", choices=["rgb", "lab"], default=d.head)
     p.add_argument("--depth", type=int, default=d.depth, help="downsampling steps (default: the arch's)")
-    p.add_argument("--width", type=int, default=d.width, help="filters of the first layer")
+    p.add_argument("--width", type=int, default=d.width, help="filters of the first layer (default: the arch's)")
     p.add_argument("--image-size", type=int, default=d.image_size)
     p.add_argument("--epochs", type=int, default=d.epochs)
     p.add_argument("--batch-size", type=int, default=d.batch_size)
@@ -38,6 +38,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
         default=d.chroma_weight,
         help="extra L1 weight on coloured pixels",
     )
+    p.add_argument("--no-calibrate", action="store_true", help="keep the Lab head's chroma gain at 1")
     p.add_argument("--simulation", default=d.simulation, help="gray, ink, screentone, degrade or manga")
     p.add_argument("--max-images", type=int, default=None, help="use at most this many training images")
     p.add_argument("--precision", default=d.precision, help="auto, float32, mixed_float16, mixed_bfloat16")
@@ -65,6 +66,7 @@ def _train(args: argparse.Namespace) -> int:
         l1_weight=args.l1_weight,
         adv_weight=args.adv_weight,
         chroma_weight=args.chroma_weight,
+        calibrate=not args.no_calibrate,
         simulation=args.simulation,
         max_images=args.max_images,
         precision=args.precision,

@@ -28,7 +28,7 @@ class Config:
     arch: str = "unet"  # "seed" (the seed's DCGAN, as described) or "unet" (U-Net + PatchGAN)
     head: str = "lab"  # "rgb": tanh RGB; "lab": predicts a*b*, keeps the input's L
     depth: int | None = None  # downsampling steps; None: the architecture's default
-    width: int = 64  # filters of the first layer
+    width: int | None = None  # filters of the first layer; None: the architecture's default
     image_size: int = 256
     # Optimisation (the seed's: batch 32, 100 epochs, Adam(2e-4, 0.5), L1 weight 100)
     batch_size: int = 32
@@ -38,6 +38,7 @@ class Config:
     l1_weight: float = 100.0
     adv_weight: float = 1.0
     chroma_weight: float = 0.0  # L1 weight on coloured pixels: see losses.l1_loss
+    calibrate: bool = True  # Lab head: fit its chroma gain on the validation split after training
     precision: str = "auto"  # "auto", "float32", "mixed_float16" or "mixed_bfloat16"
     seed: int = 42
     sample_every: int = 1  # save a sample grid every N epochs

@@ -21,7 +21,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mangacolor import data, losses, models, visualize
+from mangacolor import data, losses, metrics, models, visualize
 from mangacolor.config import Config
 
 
@@ -290,6 +290,45 @@ def _best_so_far(path: Path, key: str) -> float:
     return min(values) if values else np.inf
 
 
+# ---------------------------------------------------------------- colour calibration
+
+CHROMA_GAINS = (1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 3.0)
+
+
+def calibrate_chroma_gain(generator: keras.Model, dataset: tf.data.Dataset, ratio: tuple = (0.8, 1.2)) -> float:
+    """Set the Lab head's chroma gain on validation data and return it.
+
+    Among CHROMA_GAINS, the gains whose colourfulness is within `ratio` of the
+    targets' (as colourful as real drawings) are candidates, and the one with the
+    lowest CIEDE2000 over clearly coloured pixels wins; if none reaches the range,
+    the gain closest to it. Models without a Lab head are left as they are (1.0).
+    """
+    heads = [layer for layer in generator.layers if isinstance(layer, models.LabHead)]
+    if not heads:
+        return 1.0
+    head = heads[0]
+    batches = [(g.numpy(), t.numpy()) for g, t in dataset]
+    scores = {}
+    for gain in CHROMA_GAINS:
+        head.chroma_gain.assign(gain)
+        rows = [
+            metrics.image_metrics(fake, truth)
+            for gray, target in batches
+            for fake, truth in zip(
+                metrics.to_uint8(generator.predict_on_batch(gray)), metrics.to_uint8(target), strict=True
+            )
+        ]
+        summary = metrics.summarize(rows)
+        scores[gain] = (summary["colorfulness_ratio"], summary["deltaE2000_chroma"])
+    inside = [g for g, (r, _) in scores.items() if ratio[0] <= r <= ratio[1]]
+    if inside:
+        best = min(inside, key=lambda g: scores[g][1])
+    else:
+        best = min(scores, key=lambda g: min(abs(scores[g][0] - ratio[0]), abs(scores[g][0] - ratio[1])))
+    head.chroma_gain.assign(best)
+    return best
+
+
 # ---------------------------------------------------------------- one training run
 
 
@@ -389,6 +428,9 @@ def train(
             verbose=verbose,
             shuffle=False,
         )
+        if config.calibrate:
+            gain = calibrate_chroma_gain(gan.generator, val_ds)
+            print(f"chroma gain calibrated on the validation split: {gain:g}")
         save_generator(gan.generator, run_dir / "generator.keras")
         if len(skipped):
             print(f"{len(skipped)} unreadable image(s) skipped: {', '.join(skipped.paths)}")

@@ -121,7 +121,11 @@ def _short_name(layer: keras.layers.Layer) -> str:
 def plot_architecture(model: keras.Model, title: str | None = None) -> plt.Figure:
     """A diagram of a convolutional network: one bar per convolution, its height the
     feature map's side, its label the number of filters; arcs show skip connections."""
-    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D | keras.layers.Dense)]
+    convs = [
+        layer
+        for layer in model.layers
+        if isinstance(layer, keras.layers.Conv2D | keras.layers.Conv2DTranspose | keras.layers.Dense)
+    ]
     sides = [layer.output.shape[1] if len(layer.output.shape) == 4 else 1 for layer in convs]
     fig, ax = plt.subplots(figsize=(max(6, 0.55 * len(convs)), 3.2))
     for i, (layer, side) in enumerate(zip(convs, sides, strict=True)):

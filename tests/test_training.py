@@ -7,11 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 
 from mangacolor import Config
-from mangacolor.training import choose_precision, prepare_run, read_history, train
+from mangacolor.training import CHROMA_GAINS, choose_precision, prepare_run, read_history, train
 
 TINY = dict(arch="unet", head="lab", image_size=64, batch_size=16, width=16, depth=3, precision="float32")
 
@@ -36,6 +37,8 @@ def test_a_small_model_learns_to_colour_synthetic_shapes(shapes_dir: Path, tmp_p
         assert (run / f).is_file(), f
     assert len(list((run / "samples").glob("epoch_*.png"))) == 20
     assert Config.load(run / "config.json") == config
+    gain = keras.saving.load_model(run / "generator.keras").get_layer("lab").chroma_gain.numpy()
+    assert float(gain) in CHROMA_GAINS
 
 
 KILL_AFTER_EPOCH_2 = """
@@ -121,3 +124,17 @@ def test_bfloat16_training_keeps_float32_outputs(shapes_dir: Path, tmp_path: Pat
     gan = train(config, tmp_path / "run", verbose=0)
     assert gan.generator.output.dtype == "float32"
     assert np.isfinite(read_history(tmp_path / "run" / "history.csv")["g_l1"]).all()
+
+
+def test_chroma_calibration_picks_a_listed_gain_and_leaves_rgb_heads_alone():
+    from mangacolor import data, models
+    from mangacolor.training import calibrate_chroma_gain
+
+    ds = data.make_dataset(data.find_pairs(split="val")[:8], 64, 8, training=False)
+    rgb = models.build_generator(Config(arch="unet", head="rgb", width=8, depth=3), 64)
+    assert calibrate_chroma_gain(rgb, ds) == 1.0
+    lab = models.build_generator(Config(arch="unet", head="lab", width=8, depth=3), 64)
+    gain = calibrate_chroma_gain(lab, ds)
+    assert gain in CHROMA_GAINS and float(lab.get_layer("lab").chroma_gain.numpy()) == gain
+    # An untrained model is nearly grey: the calibration must turn its colour up.
+    assert gain > 1.0
