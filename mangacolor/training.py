@@ -292,10 +292,10 @@ def _best_so_far(path: Path, key: str) -> float:
 
 # ---------------------------------------------------------------- colour calibration
 
-CHROMA_GAINS = (1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 3.0)
+CHROMA_GAINS = (0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)
 
 
-def calibrate_chroma_gain(generator: keras.Model, dataset: tf.data.Dataset, ratio: tuple = (0.8, 1.2)) -> float:
+def calibrate_chroma_gain(generator: keras.Model, dataset: tf.data.Dataset, ratio: tuple = (0.7, 1.3)) -> float:
     """Set the Lab head's chroma gain on validation data and return it.
 
     Among CHROMA_GAINS, the gains whose colourfulness is within `ratio` of the
