@@ -60,6 +60,7 @@ def main() -> None:
         "minutes": round(minutes, 1),
         "epochs": epochs,
         "split": args.split,
+        "chroma_gain": chroma_gain(generator),
     }
     for who in ("model", "gray"):
         row |= {f"{who}_{k}": round(results[who][k], 3) for k in metrics.METRICS}
@@ -79,6 +80,12 @@ def main() -> None:
     grid = visualize.make_grid([gray.numpy(), np.asarray(fake), target.numpy()])
     visualize.save_png(HERE / "quality_grids" / f"{args.name}.png", grid)
     append_row(HERE / "quality_ablation.csv", row)
+
+
+def chroma_gain(generator: keras.Model) -> float:
+    """The Lab head's calibrated chroma gain (1 for RGB heads)."""
+    heads = [layer for layer in generator.layers if isinstance(layer, mangacolor.models.LabHead)]
+    return round(float(heads[0].chroma_gain.numpy()), 2) if heads else 1.0
 
 
 def append_row(path: Path, row: dict) -> None:

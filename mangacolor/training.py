@@ -163,13 +163,8 @@ class SampleGrid(keras.callbacks.Callback):
 
     def __init__(self, folder: Path, gray: np.ndarray, target: np.ndarray, every: int = 1, writer=None) -> None:
         super().__init__()
-        self.folder, self.gray, self.target, self.every, self.writer = (
-            Path(folder),
-            gray,
-            target,
-            every,
-            writer,
-        )
+        self.folder, self.every, self.writer = Path(folder), every, writer
+        self.gray, self.target = gray, target
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if (epoch + 1) % self.every:
@@ -263,6 +258,17 @@ class TerminateOnNaNWithAdvice(keras.callbacks.TerminateOnNaN):
                 "check the data for blank or corrupt images."
             )
         super().on_batch_end(batch, logs)
+
+
+def restore_best(generator: keras.Model, best: Path) -> None:
+    """Give the generator the weights of its best epoch (lowest val_l1).
+
+    Adversarial training oscillates: on a short CPU budget the last epoch was
+    measured worse than the best one (bench/quality_ablation.csv), so the final
+    generator is the best, as with EarlyStopping(restore_best_weights=True).
+    """
+    if best.is_file():
+        generator.set_weights(keras.saving.load_model(best, compile=False).get_weights())
 
 
 def save_generator(generator: keras.Model, path: Path) -> None:
@@ -369,8 +375,9 @@ def train(
 
     The run directory holds config.json, history.csv, samples/, checkpoints/
     (best.keras, last.keras), logs/ for TensorBoard, backup/ for resuming, and the
-    final generator.keras. With resume=True (or --resume), an interrupted run
-    continues from its last finished epoch. `time_limit` (minutes) stops early.
+    final generator.keras: the best epoch's generator, its chroma gain calibrated.
+    With resume=True (or --resume), an interrupted run continues from its last
+    finished epoch. `time_limit` (minutes) stops early.
     """
     run_dir = Path(run_dir)
     config = prepare_run(config, run_dir, resume)
@@ -428,6 +435,7 @@ def train(
             verbose=verbose,
             shuffle=False,
         )
+        restore_best(gan.generator, run_dir / "checkpoints" / "best.keras")
         if config.calibrate:
             gain = calibrate_chroma_gain(gan.generator, val_ds)
             print(f"chroma gain calibrated on the validation split: {gain:g}")
