@@ -9,8 +9,10 @@ the notebooks use, so it colours pages of any size at full resolution.
 from __future__ import annotations
 
 import os
+import warnings
 
 import numpy as np
+from tqdm import TqdmWarning
 
 from mangacolor.inference import Colorizer
 
@@ -30,7 +32,9 @@ def colorize_fn(colorizer: Colorizer):
 def build_app(model: str | os.PathLike | Colorizer):
     """A Gradio Blocks app around a Colorizer (a run directory, a .keras file or a Colorizer)."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from the app
-    import gradio as gr
+    with warnings.catch_warnings():  # gradio imports tqdm.auto, which warns without ipywidgets
+        warnings.simplefilter("ignore", TqdmWarning)
+        import gradio as gr
 
     colorizer = model if isinstance(model, Colorizer) else Colorizer(model)
     with gr.Blocks(title="mangacolor") as app:

@@ -23,7 +23,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 from PIL import Image
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from mangacolor import color, data
 from mangacolor.config import Config

@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 from scipy import ndimage
 from skimage import color as skcolor
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 CHROMA_THRESHOLD = 20.0  # C*ab above which a target pixel counts as clearly coloured
 METRICS = ("psnr", "ssim", "deltaE2000", "deltaE2000_chroma", "colorfulness", "colorfulness_ratio")

@@ -45,7 +45,8 @@ class ColorizationGAN(keras.Model):
         chroma_weight: float = 0.0,
         **kwargs: object,
     ) -> None:
-        super().compile(**kwargs)
+        # Two optimizers of our own: no default one for Keras to build, save and restore.
+        super().compile(optimizer=None, **kwargs)
         self.chroma_weight = chroma_weight
         self.g_optimizer = g_optimizer
         self.d_optimizer = d_optimizer

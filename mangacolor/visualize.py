@@ -90,7 +90,7 @@ def show_latest_samples(run_dir: str | os.PathLike, size: float = 6.0) -> plt.Fi
     if not grids:
         raise FileNotFoundError(f"{run_dir}: no sample grids yet (samples/epoch_*.png)")
     image = np.asarray(Image.open(grids[-1]))
-    fig, ax = plt.subplots(figsize=(size, size * image.shape[0] / image.shape[1]))
+    fig, ax = plt.subplots(figsize=(size, 2.5 * size))
     ax.imshow(image)
     ax.set_title(f"{Path(run_dir).name}: {grids[-1].stem}   (input | generated | target)")
     ax.axis("off")
