@@ -1,6 +1,6 @@
 """Print bench/quality_ablation.csv as a Markdown table (model metrics, gray-copy's alongside).
 
-    python bench/ablation_table.py
+python bench/ablation_table.py
 """
 
 from __future__ import annotations
