@@ -9,9 +9,9 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
-from conftest import shapes_image, write_shapes
 from PIL import Image
 from skimage import color as skcolor
+from synthetic import shapes_image, write_shapes
 
 from mangacolor import Config, cli, metrics, models
 from mangacolor.inference import Colorizer, is_colored, load_generator
