@@ -119,7 +119,7 @@ def evaluate(
     """Metrics of `generator` and of gray-copy over a dataset of (gray, target) batches."""
     rows: dict[str, list[dict[str, float]]] = {"model": [], "gray": []}
     for gray, target in tqdm(dataset, desc="evaluating", disable=not progress, unit="batch"):
-        fake = to_uint8(generator.predict_on_batch(gray))
+        fake = to_uint8(generator(gray, training=False))
         targets, baseline = to_uint8(target), gray_copy(gray)
         for i in range(len(targets)):
             rows["model"].append(image_metrics(fake[i], targets[i]))

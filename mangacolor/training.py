@@ -322,7 +322,7 @@ def calibrate_chroma_gain(generator: keras.Model, dataset: tf.data.Dataset, rati
             metrics.image_metrics(fake, truth)
             for gray, target in batches
             for fake, truth in zip(
-                metrics.to_uint8(generator.predict_on_batch(gray)), metrics.to_uint8(target), strict=True
+                metrics.to_uint8(generator(gray, training=False)), metrics.to_uint8(target), strict=True
             )
         ]
         summary = metrics.summarize(rows)
