@@ -84,8 +84,8 @@ def main() -> None:
 
 def chroma_gain(generator: keras.Model) -> float:
     """The Lab head's calibrated chroma gain (1 for RGB heads)."""
-    heads = [layer for layer in generator.layers if isinstance(layer, mangacolor.models.LabHead)]
-    return round(float(heads[0].chroma_gain.numpy()), 2) if heads else 1.0
+    head = mangacolor.models.lab_head(generator)
+    return round(float(head.chroma_gain.numpy()), 2) if head is not None else 1.0
 
 
 def append_row(path: Path, row: dict) -> None:

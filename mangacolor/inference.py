@@ -104,7 +104,7 @@ def _scaled(shape: tuple[int, ...], long_side: int) -> tuple[int, int]:
 
 
 def _resize(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Area averaging when shrinking, as in training (data._fit_square); bicubic when enlarging."""
+    """Area averaging when shrinking, as in training (data.fit_square); bicubic when enlarging."""
     im = Image.fromarray(rgb)
     shrinking = size[0] <= im.width and size[1] <= im.height
     return np.asarray(im.resize(size, Image.Resampling.BOX if shrinking else Image.Resampling.BICUBIC))

@@ -215,6 +215,11 @@ def build_discriminator(config: Config) -> keras.Model:
     return _arch(config)[1](config.image_size, width=config.width or DEFAULT_WIDTH[config.arch])
 
 
+def lab_head(generator: keras.Model) -> LabHead | None:
+    """The generator's Lab head, or None for an RGB head."""
+    return next((layer for layer in generator.layers if isinstance(layer, LabHead)), None)
+
+
 def discriminator_gives_logits(discriminator: keras.Model) -> bool:
     """True for the PatchGAN (logits), False for the seed's (a sigmoid probability)."""
     return discriminator.layers[-1].get_config().get("activation") != "sigmoid"

@@ -310,10 +310,9 @@ def calibrate_chroma_gain(generator: keras.Model, dataset: tf.data.Dataset, rati
     lowest CIEDE2000 over clearly coloured pixels wins; if none reaches the range,
     the gain closest to it. Models without a Lab head are left as they are (1.0).
     """
-    heads = [layer for layer in generator.layers if isinstance(layer, models.LabHead)]
-    if not heads:
+    head = models.lab_head(generator)
+    if head is None:
         return 1.0
-    head = heads[0]
     batches = [(g.numpy(), t.numpy()) for g, t in dataset]
     scores = {}
     for gain in CHROMA_GAINS:
