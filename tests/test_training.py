@@ -23,7 +23,9 @@ def _run(args: list[str], **kwargs) -> subprocess.CompletedProcess:
 
 
 def test_a_small_model_learns_to_colour_synthetic_shapes(shapes_dir: Path, tmp_path: Path):
-    config = Config(data=str(shapes_dir), epochs=20, **TINY)
+    # A tiny model on 4 batches per epoch learns in 20 epochs at a higher learning
+    # rate than the seed's 2e-4, which needed more steps than this and made the test marginal.
+    config = Config(data=str(shapes_dir), epochs=20, learning_rate=1e-3, **TINY)
     train(config, tmp_path / "run", verbose=0)
     history = read_history(tmp_path / "run" / "history.csv")
     val_l1 = history["val_l1"]
