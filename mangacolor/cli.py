@@ -30,8 +30,14 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--epochs", type=int, default=d.epochs)
     p.add_argument("--batch-size", type=int, default=d.batch_size)
     p.add_argument("--learning-rate", type=float, default=d.learning_rate)
+    p.add_argument(
+        "--lr-decay", action="store_true", help="learning rate falls linearly to 0 over the epochs or --time-limit"
+    )
     p.add_argument("--l1-weight", type=float, default=d.l1_weight)
     p.add_argument("--adv-weight", type=float, default=d.adv_weight)
+    p.add_argument(
+        "--gan-warmup", type=int, default=d.gan_warmup, help="epochs of L1 only before the adversarial loss joins"
+    )
     p.add_argument(
         "--chroma-weight",
         type=float,
@@ -63,8 +69,10 @@ def _train(args: argparse.Namespace) -> int:
         epochs=args.epochs,
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,
+        lr_decay=args.lr_decay,
         l1_weight=args.l1_weight,
         adv_weight=args.adv_weight,
+        gan_warmup=args.gan_warmup,
         chroma_weight=args.chroma_weight,
         calibrate=not args.no_calibrate,
         simulation=args.simulation,

@@ -34,9 +34,11 @@ class Config:
     batch_size: int = 32
     epochs: int = 100
     learning_rate: float = 2e-4
+    lr_decay: bool = False  # linear decay to zero over the epochs (or the time limit): training.LinearDecay
     beta_1: float = 0.5
     l1_weight: float = 100.0
     adv_weight: float = 1.0
+    gan_warmup: int = 20  # epochs of L1 only before the adversarial loss joins (NoGAN-style)
     chroma_weight: float = 0.0  # L1 weight on coloured pixels: see losses.l1_loss
     calibrate: bool = True  # Lab head: fit its chroma gain on the validation split after training
     precision: str = "auto"  # "auto", "float32", "mixed_float16" or "mixed_bfloat16"

@@ -51,7 +51,8 @@ class ColorizationGAN(keras.Model):
         self.g_optimizer = g_optimizer
         self.d_optimizer = d_optimizer
         self.l1_weight = l1_weight
-        self.adv_weight = adv_weight
+        # A variable, not a constant in the traced step: AdversarialWarmup switches it on.
+        self.adv_weight = keras.Variable(adv_weight, dtype="float32", trainable=False, name="adv_weight")
 
     @property
     def metrics(self) -> list[keras.metrics.Metric]:
@@ -229,6 +230,52 @@ class HistoryCSV(keras.callbacks.Callback):
             writer.writeheader()
             writer.writerows(rows)
         tmp.replace(self.path)
+
+
+class AdversarialWarmup(keras.callbacks.Callback):
+    """L1 only for the first `epochs` epochs, then the adversarial loss at `weight`.
+
+    DeOldify's "NoGAN" idea: a GAN that starts from a generator which already
+    colours sensibly trains faster and oscillates less than one started from
+    scratch. The discriminator still trains during the warm-up, so it is ready
+    when its verdict starts to count. Set per epoch, so a resumed run is right too.
+    """
+
+    def __init__(self, epochs: int, weight: float) -> None:
+        super().__init__()
+        self.epochs, self.weight = epochs, weight
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.model.adv_weight.assign(0.0 if epoch < self.epochs else self.weight)
+
+
+class LinearDecay(keras.callbacks.Callback):
+    """Both learning rates fall linearly from `base` to zero over the run's budget:
+    `epochs`, or `minutes` of this session when a time limit is set, whichever ends first.
+
+    Li et al. 2020 ("Budgeted training") found linear decay to zero the best
+    schedule for a fixed budget; a constant rate ends a short run wherever its
+    noise happens to leave it.
+    """
+
+    def __init__(self, base: float, epochs: int, minutes: float | None = None) -> None:
+        super().__init__()
+        self.base, self.epochs = base, epochs
+        self.seconds = minutes * 60.0 if minutes else None
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.start, self.epoch = time.monotonic(), 0
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.epoch = epoch
+
+    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        done = self.epoch / self.epochs
+        if self.seconds:
+            done = max(done, (time.monotonic() - self.start) / self.seconds)
+        rate = self.base * max(0.0, 1.0 - done)
+        for optimizer in (self.model.g_optimizer, self.model.d_optimizer):
+            optimizer.learning_rate = rate
 
 
 class TimeBudget(keras.callbacks.Callback):
@@ -420,6 +467,8 @@ def train(
             SampleGrid(run_dir / "samples", gray, target, config.sample_every, writer),
             keras.callbacks.TensorBoard(str(run_dir / "logs"), write_graph=False),
             TerminateOnNaNWithAdvice(),
+            AdversarialWarmup(config.gan_warmup, config.adv_weight),
+            *([LinearDecay(config.learning_rate, config.epochs, time_limit)] if config.lr_decay else []),
             # Last, so that the history and checkpoints of an epoch exist before it counts as done.
             keras.callbacks.BackupAndRestore(str(run_dir / "backup"), delete_checkpoint=False),
             *([TimeBudget(time_limit)] if time_limit else []),

@@ -85,6 +85,40 @@ def test_a_killed_run_resumes_from_its_last_finished_epoch(shapes_dir: Path, tmp
     assert (run / "generator.keras").is_file()
 
 
+class RecordSchedule(keras.callbacks.Callback):
+    """The adversarial weight and the learning rates in force during each epoch."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.weights: dict[int, float] = {}
+        self.rates: dict[int, tuple[float, float]] = {}
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.epoch = epoch
+
+    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        self.weights[self.epoch] = float(self.model.adv_weight.numpy())
+        rates = (self.model.g_optimizer.learning_rate, self.model.d_optimizer.learning_rate)
+        self.rates[self.epoch] = tuple(round(float(r.numpy()), 8) for r in rates)
+
+
+def test_gan_warmup_trains_l1_only_first_and_a_resumed_run_keeps_the_schedule(shapes_dir: Path, tmp_path: Path):
+    config = Config(data=str(shapes_dir), epochs=3, gan_warmup=2, adv_weight=0.5, max_images=16, **TINY)
+    first = RecordSchedule()
+    train(config, tmp_path / "run", verbose=0, extra_callbacks=[first])
+    assert first.weights == {0: 0.0, 1: 0.0, 2: 0.5}
+    resumed = RecordSchedule()
+    train(config.replace(epochs=4), tmp_path / "run", resume=True, verbose=0, extra_callbacks=[resumed])
+    assert resumed.weights == {3: 0.5}
+
+
+def test_lr_decay_falls_linearly_over_the_epochs_for_both_networks(shapes_dir: Path, tmp_path: Path):
+    config = Config(data=str(shapes_dir), epochs=4, lr_decay=True, learning_rate=1e-3, max_images=16, **TINY)
+    record = RecordSchedule()
+    train(config, tmp_path / "run", verbose=0, extra_callbacks=[record])
+    assert record.rates == {e: (r, r) for e, r in enumerate([1e-3, 7.5e-4, 5e-4, 2.5e-4])}
+
+
 def test_a_run_directory_is_never_overwritten_without_resume(tmp_path: Path):
     prepare_run(Config(epochs=3), tmp_path / "run", resume=False)
     with pytest.raises(FileExistsError, match="already holds a run"):
