@@ -26,6 +26,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--head", choices=["rgb", "lab"], default=d.head)
     p.add_argument("--depth", type=int, default=d.depth, help="downsampling steps (default: the arch's)")
     p.add_argument("--width", type=int, default=d.width, help="filters of the first layer (default: the arch's)")
+    p.add_argument("--dropout", type=float, default=d.dropout, help="U-Net decoder dropout")
     p.add_argument("--image-size", type=int, default=d.image_size)
     p.add_argument("--epochs", type=int, default=d.epochs)
     p.add_argument("--batch-size", type=int, default=d.batch_size)
@@ -65,6 +66,7 @@ def _train(args: argparse.Namespace) -> int:
         head=args.head,
         depth=args.depth,
         width=args.width,
+        dropout=args.dropout,
         image_size=args.image_size,
         epochs=args.epochs,
         batch_size=args.batch_size,

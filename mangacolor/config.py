@@ -29,6 +29,7 @@ class Config:
     head: str = "lab"  # "rgb": tanh RGB; "lab": predicts a*b*, keeps the input's L
     depth: int | None = None  # downsampling steps; None: the architecture's default
     width: int | None = None  # filters of the first layer; None: the architecture's default
+    dropout: float = 0.5  # U-Net only: pix2pix's dropout in the first three decoder blocks
     image_size: int = 256
     # Optimisation (the seed's: batch 32, 100 epochs, Adam(2e-4, 0.5), L1 weight 100)
     batch_size: int = 32

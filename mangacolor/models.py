@@ -202,11 +202,14 @@ def build_generator(config: Config, image_size: int | tuple | None = None) -> ke
     """The generator `config` names; `image_size=None` keeps the spatial size open
     so one model colorizes images of any size divisible by 2**depth."""
     build = _arch(config)[0]
+    # The seed's generator is as its README describes it: no dropout to configure.
+    extra = {"dropout": config.dropout} if config.arch == "unet" else {}
     return build(
         image_size,
         depth=config.depth or DEFAULT_DEPTH[config.arch],
         width=config.width or DEFAULT_WIDTH[config.arch],
         head=config.head,
+        **extra,
     )
 
 

@@ -160,14 +160,16 @@ class LiveLossPlot(keras.callbacks.Callback):
     KEYS = (("g_l1", "val_l1"), ("g_adv", "d_real", "d_fake"), ("val_psnr",))
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        self.history: dict[str, list[float]] = {}
+        self.rows: list[dict] = []
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         from IPython.display import clear_output, display
 
-        for key, value in (logs or {}).items():
-            self.history.setdefault(key, []).append(float(value))
+        self.rows.append(dict(logs or {}))
+        # NaN where an epoch did not report a key (the adversarial losses during warm-up).
+        keys = dict.fromkeys(k for row in self.rows for k in row)
+        history = {k: [float(row.get(k, np.nan)) for row in self.rows] for k in keys}
         clear_output(wait=True)
-        fig = plot_history(self.history, self.KEYS)
+        fig = plot_history(history, self.KEYS)
         display(fig)
         plt.close(fig)
