@@ -6,11 +6,12 @@ Cases, each timed on the same machine in the same run (median of --repeats):
   fastest form of it), BCE on the sigmoid discriminator plus 100 x L1;
 - trainer: `ColorizationGAN.fit` on the streaming tf.data pipeline, defaults;
 - trainer_bf16 / trainer_fp16: the same with mixed precision (bf16 on CPUs, fp16 on GPUs);
+- trainer_warmup (default architecture): the L1 warm-up epochs, which skip the discriminator;
 for the seed's architecture and for the default one. It reports images/s, the
 ratios to the seed loop, FLOPs per image (forward; training counts 3x) and the
 achieved GFLOP/s against a float32 matrix-multiply peak measured in the same run.
 
-    python bench/train_throughput.py [--image-size 256] [--batch-size 32] [--steps 3] [--repeats 3]
+    python bench/train_throughput.py [--image-size 256] [--batch-size 32] [--steps 3] [--repeats 3] [--no-mixed]
 """
 
 from __future__ import annotations
@@ -100,12 +101,13 @@ class _Rate(keras.callbacks.Callback):
             self.rates.append(self.steps * self.batch_size / (time.perf_counter() - self.start))
 
 
-def trainer(config: Config, images: int, steps: int, repeats: int, policy: str) -> float:
+def trainer(config: Config, images: int, steps: int, repeats: int, policy: str, adversarial: bool = True) -> float:
     """ColorizationGAN.fit on the streaming pipeline; returns images/s (median over epochs)."""
     previous = keras.mixed_precision.global_policy().name
     keras.mixed_precision.set_global_policy(policy)
     try:
         gan = build_gan(config, policy)
+        gan.adversarial = adversarial
         pairs = data.find_pairs(split="train")[:images]
         ds = data.make_dataset(pairs, config.image_size, config.batch_size, drop_remainder=True).repeat()
         rate = _Rate(config.batch_size)
@@ -123,6 +125,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--images", type=int, default=256, help="training images to load")
     parser.add_argument("--default-width", type=int, default=Config().width)
+    parser.add_argument("--no-mixed", action="store_true", help="skip the mixed-precision cases")
     args = parser.parse_args()
     gpu = bool(tf.config.list_physical_devices("GPU"))
     mixed = "mixed_float16" if gpu else "mixed_bfloat16"
@@ -140,16 +143,20 @@ def main() -> None:
             batch_size=args.batch_size,
             width=64 if arch == "seed" else args.default_width,
         )
-        fwd = models.flops_per_image(models.build_generator(config, config.image_size))
-        fwd += 2 * models.flops_per_image(models.build_discriminator(config))
-        train_flops = 3 * fwd
-        cases = {}
+        g_flops = models.flops_per_image(models.build_generator(config, config.image_size))
+        d_flops = 2 * models.flops_per_image(models.build_discriminator(config))
+        cases, flops = {}, {}
         if arch == "seed":
             cases["seed_loop"] = seed_loop(config, args.images, args.steps, args.repeats)
         cases["trainer"] = trainer(config, args.images, args.steps, args.repeats, "float32")
-        cases[f"trainer_{mixed.split('_')[1]}"] = trainer(config, args.images, args.steps, args.repeats, mixed)
+        if not args.no_mixed:
+            cases[f"trainer_{mixed.split('_')[1]}"] = trainer(config, args.images, args.steps, args.repeats, mixed)
+        if arch == "unet":
+            cases["trainer_warmup"] = trainer(config, args.images, args.steps, args.repeats, "float32", False)
+            flops["trainer_warmup"] = 3 * g_flops
         base = cases.get("seed_loop", cases["trainer"])
         for name, rate in cases.items():
+            train_flops = flops.get(name, 3 * (g_flops + d_flops))
             gflops = rate * train_flops / 1e9
             cells = [arch, name, f"{rate:.2f}", f"{rate / base:.2f}x", f"{train_flops / 1e9:.1f}", f"{gflops:.0f}"]
             print("| " + " | ".join(cells) + f" | {100 * gflops / peak:.0f}% |")
