@@ -32,7 +32,10 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, default=d.batch_size)
     p.add_argument("--learning-rate", type=float, default=d.learning_rate)
     p.add_argument(
-        "--lr-decay", action="store_true", help="learning rate falls linearly to 0 over the epochs or --time-limit"
+        "--lr-decay",
+        action=argparse.BooleanOptionalAction,
+        default=d.lr_decay,
+        help="learning rate falls linearly to 0 over the epochs or --time-limit",
     )
     p.add_argument("--l1-weight", type=float, default=d.l1_weight)
     p.add_argument("--adv-weight", type=float, default=d.adv_weight)
