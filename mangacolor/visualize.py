@@ -101,12 +101,17 @@ def plot_history(history: dict[str, Sequence[float]], keys: Sequence[Sequence[st
     """Loss curves: one panel per group of keys, epochs on the x axis."""
     fig, axes = plt.subplots(1, len(keys), figsize=(4.5 * len(keys), 3.2), squeeze=False)
     for ax, group in zip(axes[0], keys, strict=True):
-        for key in group:
-            if key in history:
-                values = list(history[key])
-                ax.plot(range(1, len(values) + 1), values, label=key)
+        present = [k for k in group if np.isfinite(np.asarray(history.get(k, []), dtype=float)).any()]
+        for key in present:
+            values = list(history[key])
+            ax.plot(range(1, len(values) + 1), values, label=key)
         ax.set_xlabel("epoch")
-        ax.legend()
+        if present:
+            ax.legend()
+        else:  # e.g. the adversarial losses during the L1 warm-up
+            ax.text(
+                0.5, 0.5, f"{', '.join(group)}:\nnot reported yet", ha="center", va="center", transform=ax.transAxes
+            )
     fig.tight_layout()
     return fig
 

@@ -11,7 +11,7 @@ import keras
 import numpy as np
 import pytest
 
-from mangacolor import Config
+from mangacolor import Config, visualize
 from mangacolor.training import CHROMA_GAINS, choose_precision, prepare_run, read_history, train
 
 TINY = dict(arch="unet", head="lab", image_size=64, batch_size=16, width=16, depth=3, precision="float32")
@@ -44,7 +44,7 @@ def test_a_small_model_learns_to_colour_synthetic_shapes(shapes_dir: Path, tmp_p
 
 KILL_AFTER_EPOCH_2 = """
 import os, signal, sys, keras
-from mangacolor import Config
+from mangacolor import Config, visualize
 from mangacolor.training import train
 
 class Kill(keras.callbacks.Callback):
@@ -138,7 +138,7 @@ MIRRORED = """
 import sys, tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-from mangacolor import Config
+from mangacolor import Config, visualize
 from mangacolor.training import train, read_history
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 assert strategy.num_replicas_in_sync == 2
@@ -182,3 +182,15 @@ def test_chroma_calibration_picks_a_listed_gain_and_leaves_rgb_heads_alone():
     assert gain in CHROMA_GAINS and float(lab.get_layer("lab").chroma_gain.numpy()) == gain
     # An untrained model is nearly grey: the calibration must turn its colour up.
     assert gain > 1.0
+
+
+def test_loss_plot_keeps_epochs_aligned_and_says_when_a_group_is_not_reported_yet():
+    nan = float("nan")
+    history = {"g_l1": [0.3, 0.2, 0.1], "d_real": [nan, nan, 0.6], "g_adv": [nan, nan, nan]}
+    fig = visualize.plot_history(history, (("g_l1",), ("g_adv", "d_real"), ("g_adv",)))
+    l1, adversarial, empty = fig.axes
+    assert [list(line.get_xdata()) for line in l1.lines] == [[1, 2, 3]]
+    # d_real is drawn against epochs 1-3 (NaN where it was not reported), g_adv not at all.
+    assert [line.get_label() for line in adversarial.lines] == ["d_real"]
+    assert list(adversarial.lines[0].get_xdata()) == [1, 2, 3]
+    assert not empty.lines and "not reported yet" in empty.texts[0].get_text()
