@@ -73,7 +73,7 @@ class ColorizationGAN(keras.Model):
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         if not self.adversarial:
             # L1 warm-up: the discriminator's verdict would be weighted by zero, so
-            # neither network spends time on it (1.4x the images per second).
+            # neither network spends time on it (1.3x the images per second: bench/train_throughput.py).
             with tf.GradientTape() as g_tape:
                 g_l1 = losses.l1_loss(target, self.generator(gray, training=True), self.chroma_weight)
                 g_loss = self.l1_weight * g_l1 / replicas
@@ -247,7 +247,7 @@ class AdversarialWarmup(keras.callbacks.Callback):
     DeOldify's "NoGAN" idea: a GAN that starts from a generator which already
     colours sensibly trains faster and oscillates less than one started from
     scratch. During the warm-up the discriminator is not run at all (its loss
-    would be weighted by zero), so warm-up epochs cost about 30% less; it then
+    would be weighted by zero), so warm-up steps take about a quarter less time; it then
     learns within a few epochs, faster than the generator. Decided per epoch,
     so a resumed run is right too.
     """
