@@ -351,9 +351,7 @@ def read_history_rows(path: Path) -> list[dict]:
 def read_history(path: str | os.PathLike) -> dict[str, list[float]]:
     """`history.csv` as {metric: [value per epoch]}, like `History.history`; NaN
     where an epoch did not report a metric (the adversarial losses during warm-up)."""
-    rows = read_history_rows(Path(path))
-    keys = dict.fromkeys(k for r in rows for k in r)
-    return {k: [float(r[k]) if r.get(k) not in (None, "") else np.nan for r in rows] for k in keys}
+    return visualize.history_columns(read_history_rows(Path(path)))
 
 
 def _best_so_far(path: Path, key: str) -> float:

@@ -97,6 +97,14 @@ def show_latest_samples(run_dir: str | os.PathLike, size: float = 6.0) -> plt.Fi
     return fig
 
 
+def history_columns(rows: Sequence[dict]) -> dict[str, list[float]]:
+    """Per-epoch rows (Keras logs or history.csv rows) as {metric: [value per epoch]},
+    NaN where an epoch did not report a metric (the adversarial losses during warm-up),
+    so every curve stays aligned with its epochs."""
+    keys = dict.fromkeys(k for row in rows for k in row)
+    return {k: [float(row[k]) if row.get(k) not in (None, "") else np.nan for row in rows] for k in keys}
+
+
 def plot_history(history: dict[str, Sequence[float]], keys: Sequence[Sequence[str]]) -> plt.Figure:
     """Loss curves: one panel per group of keys, epochs on the x axis."""
     fig, axes = plt.subplots(1, len(keys), figsize=(4.5 * len(keys), 3.2), squeeze=False)
@@ -171,10 +179,7 @@ class LiveLossPlot(keras.callbacks.Callback):
         from IPython.display import clear_output, display
 
         self.rows.append(dict(logs or {}))
-        # NaN where an epoch did not report a key (the adversarial losses during warm-up).
-        keys = dict.fromkeys(k for row in self.rows for k in row)
-        history = {k: [float(row.get(k, np.nan)) for row in self.rows] for k in keys}
         clear_output(wait=True)
-        fig = plot_history(history, self.KEYS)
+        fig = plot_history(history_columns(self.rows), self.KEYS)
         display(fig)
         plt.close(fig)

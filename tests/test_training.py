@@ -44,7 +44,7 @@ def test_a_small_model_learns_to_colour_synthetic_shapes(shapes_dir: Path, tmp_p
 
 KILL_AFTER_EPOCH_2 = """
 import os, signal, sys, keras
-from mangacolor import Config, visualize
+from mangacolor import Config
 from mangacolor.training import train
 
 class Kill(keras.callbacks.Callback):
@@ -138,7 +138,7 @@ MIRRORED = """
 import sys, tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-from mangacolor import Config, visualize
+from mangacolor import Config
 from mangacolor.training import train, read_history
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 assert strategy.num_replicas_in_sync == 2
