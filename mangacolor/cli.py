@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from mangacolor import data, models
 from mangacolor.config import Config
 
 
@@ -22,8 +23,8 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
         help="image folder, Kaggle root or paired folder (default: bundled sample)",
     )
     p.add_argument("--series", nargs="+", default=None, help="Kaggle layout: the series to use (default: all)")
-    p.add_argument("--arch", choices=["seed", "unet"], default=d.arch)
-    p.add_argument("--head", choices=["rgb", "lab"], default=d.head)
+    p.add_argument("--arch", choices=sorted(models.ARCHITECTURES), default=d.arch)
+    p.add_argument("--head", choices=models.HEADS, default=d.head)
     p.add_argument("--depth", type=int, default=d.depth, help="downsampling steps (default: the arch's)")
     p.add_argument("--width", type=int, default=d.width, help="filters of the first layer (default: the arch's)")
     p.add_argument("--dropout", type=float, default=d.dropout, help="U-Net decoder dropout")
@@ -49,7 +50,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
         help="extra L1 weight on coloured pixels",
     )
     p.add_argument("--no-calibrate", action="store_true", help="keep the Lab head's chroma gain at 1")
-    p.add_argument("--simulation", default=d.simulation, help="gray, ink, screentone, degrade or manga")
+    p.add_argument("--simulation", choices=data.SIMULATIONS, default=d.simulation, help="how B&W input is made")
     p.add_argument("--max-images", type=int, default=None, help="use at most this many training images")
     p.add_argument("--precision", default=d.precision, help="auto, float32, mixed_float16, mixed_bfloat16")
     p.add_argument("--seed", type=int, default=d.seed)
@@ -104,13 +105,26 @@ def _add_colorize(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tile", action="store_true", help="predict colour on tiles (very large pages)")
     p.add_argument("--format", choices=["png", "jpeg", "webp"], default="png", help="output format")
     p.add_argument("--skip-colored", action="store_true", help="leave images already in colour")
+    p.add_argument("--layers", action="store_true", help="also write the colour layer alone: <name>.layer.png")
+    _add_flatten(p)
+
+
+def _add_flatten(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--flatten",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="one flat colour per closed region of a drawing (default: on B&W drawings only)",
+    )
 
 
 def _colorize(args: argparse.Namespace) -> int:
     from mangacolor.inference import Colorizer
 
-    colorizer = Colorizer(args.model, size=args.size, tile=args.tile)
-    report = colorizer.colorize_folder(args.inputs, args.out, fmt=args.format, skip_colored=args.skip_colored)
+    colorizer = Colorizer(args.model, size=args.size, tile=args.tile, flatten=args.flatten)
+    report = colorizer.colorize_folder(
+        args.inputs, args.out, fmt=args.format, skip_colored=args.skip_colored, layers=args.layers
+    )
     for path in report.skipped_colored:
         print(f"skipped (already in colour): {path}")
     for _, message in report.failed:
@@ -133,6 +147,13 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--split", default="test", choices=["train", "val", "test"])
     p.add_argument("--size", type=int, default=None, help="image size; None: the run's, else 256")
     p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument(
+        "--simulation",
+        choices=data.SIMULATIONS,
+        default="gray",
+        help="the input to score on: gray (the seed's), lineart, lineart_tone, ...",
+    )
+    _add_flatten(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
@@ -140,13 +161,13 @@ def _evaluate(args: argparse.Namespace) -> int:
     import json
     import math
 
-    from mangacolor import data, metrics
+    from mangacolor import metrics
     from mangacolor.inference import Colorizer
 
-    colorizer = Colorizer(args.model, size=args.size)
+    colorizer = Colorizer(args.model, size=args.size, flatten=args.flatten)
     pairs = data.find_pairs(args.data, args.split)
-    dataset = data.make_dataset(pairs, colorizer.size, args.batch_size, training=False)
-    results = metrics.evaluate(colorizer.model, dataset)
+    dataset = data.make_dataset(pairs, colorizer.size, args.batch_size, training=False, simulation=args.simulation)
+    results = metrics.evaluate(colorizer.colorize_inputs, dataset)
     if not args.json:
         print(metrics.format_table(results))
         return 0

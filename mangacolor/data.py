@@ -34,7 +34,10 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".ti
 MAX_PIXELS = 80_000_000  # ~ 9000 x 9000: larger is a mistake or a decompression bomb
 KAGGLE_INPUT = Path("/kaggle/input")
 SPLITS = ("train", "val", "test")
-SIMULATIONS = ("gray", "ink", "screentone", "degrade", "manga")
+SIMULATIONS = ("gray", "ink", "screentone", "degrade", "lineart", "lineart_tone", "manga")
+# The `manga` mix: grayscale panels (the seed's input) and B&W drawings, with and without
+# screentone, as a user brings them; one model learns both (bench/quality_ablation.csv).
+MANGA_MIX = ("gray", "gray", "lineart", "lineart_tone")
 CACHE_LIMIT_BYTES = 256 * 2**20  # cache decoded images in memory below this size
 
 
@@ -268,31 +271,78 @@ def degrade(gray: tf.Tensor, sigma: float | tf.Tensor = 0.7, quality: int | tf.T
     return tf.image.adjust_jpeg_quality(tf.clip_by_value(blurred, 0.0, 1.0), quality)
 
 
+def _gaussian_blur(image: tf.Tensor, sigma: tf.Tensor, radius: int = 6) -> tf.Tensor:
+    """A separable Gaussian blur of (H, W, 1) with a traced sigma (kernel of fixed radius)."""
+    x = tf.range(-radius, radius + 1, dtype=tf.float32)
+    k = tf.exp(-(x**2) / (2.0 * tf.cast(sigma, tf.float32) ** 2))
+    k = k / tf.reduce_sum(k)
+    padded = tf.pad(image[None], [[0, 0], [radius, radius], [radius, radius], [0, 0]], "SYMMETRIC")
+    rows = tf.nn.conv2d(padded, k[:, None, None, None], 1, "VALID")
+    return tf.nn.conv2d(rows, k[None, :, None, None], 1, "VALID")[0]
+
+
+def lineart(
+    gray: tf.Tensor,
+    sigma: float | tf.Tensor = 0.8,
+    threshold: float | tf.Tensor = 0.02,
+    sharpness: float = 20.0,
+    black: float | tf.Tensor = 0.12,
+) -> tf.Tensor:
+    """Black lines on white paper, as an inker would draw the picture (XDoG, Winnemoeller 2012).
+
+    The extended difference of Gaussians D = (1 + p) G_sigma - p G_{1.6 sigma}
+    equals the lightness on flat regions and dips below it on the dark side of
+    every edge; thresholding D at `threshold` turns fills of any colour into
+    paper and edges into lines whose weight grows with `sigma`. Genuinely black
+    areas (lightness below `black`: hair, shadows) stay black, as they are inked.
+    """
+    gray = tf.convert_to_tensor(gray, tf.float32)
+    sigma = tf.cast(sigma, tf.float32)
+    dog = (1.0 + sharpness) * _gaussian_blur(gray, sigma) - sharpness * _gaussian_blur(gray, 1.6 * sigma)
+    lines = tf.where(dog >= threshold, 1.0, 1.0 + tf.tanh(60.0 * (dog - threshold)))
+    return tf.where(gray < black, 0.0, tf.clip_by_value(lines, 0.0, 1.0))
+
+
+def lineart_with_tone(gray: tf.Tensor, period: float | tf.Tensor = 4.0, phase: float | tf.Tensor = 0.0) -> tf.Tensor:
+    """Line art with screentone dots over the mid-tones, as in a printed manga page."""
+    gray = tf.convert_to_tensor(gray, tf.float32)
+    lines = lineart(gray)
+    mid = (gray > 0.25) & (gray < 0.6)
+    return tf.where(mid, tf.minimum(lines, screentone(gray, period, phase)), lines)
+
+
 def simulate(gray: tf.Tensor, kind: str = "gray", training: bool = True) -> tf.Tensor:
     """Turn the lightness of a colour image (in [0, 1], shape HxWx1) into B&W input.
 
-    "gray" is the seed's way; "ink", "screentone" and "degrade" imitate printed
-    manga; "manga" picks one of the four at random for each image when training
-    (and plain screentone otherwise), so a model sees every kind.
+    "gray" is the seed's way; "lineart" is the drawing in black ink on white paper
+    (XDoG), "lineart_tone" adds screentone dots over its mid-tones; "ink",
+    "screentone" and "degrade" imitate cruder prints and scans; "manga" picks one
+    of MANGA_MIX at random for each image when training (and line art otherwise),
+    so one model learns both grayscale panels and B&W drawings. When training,
+    line weight, threshold, dot size and the rest are drawn at random.
     """
     if kind not in SIMULATIONS:
         raise ValueError(f"simulation must be one of {SIMULATIONS}, not {kind!r}")
     gray = tf.convert_to_tensor(gray, tf.float32)
     uniform = tf.random.uniform if training else (lambda shape, lo, hi, **kw: (lo + hi) / 2)
+    phase = uniform([], 0.0, 2.0 * math.pi) if training else 0.0
     if kind == "gray":
         return gray
     if kind == "ink":
         return ink(gray, uniform([], 0.4, 0.6))
     if kind == "screentone":
-        phase = uniform([], 0.0, 2.0 * math.pi) if training else 0.0
         return screentone(gray, uniform([], 3.0, 6.0), phase)
     if kind == "degrade":
         quality = tf.cast(uniform([], 30.0, 90.0), tf.int32)
         return degrade(gray, uniform([], 0.3, 1.0), quality)
+    if kind == "lineart":
+        return lineart(gray, uniform([], 0.5, 1.1), uniform([], 0.0, 0.05), black=uniform([], 0.06, 0.18))
+    if kind == "lineart_tone":
+        return lineart_with_tone(gray, uniform([], 3.0, 6.0), phase)
     if not training:
-        return simulate(gray, "screentone", training=False)
-    choice = tf.random.uniform([], 0, 4, dtype=tf.int32)
-    branches = [lambda k=k: simulate(gray, k, True) for k in ("gray", "ink", "screentone", "degrade")]
+        return simulate(gray, "lineart", training=False)
+    choice = tf.random.uniform([], 0, len(MANGA_MIX), dtype=tf.int32)
+    branches = [lambda k=k: simulate(gray, k, True) for k in MANGA_MIX]
     return tf.ensure_shape(tf.switch_case(choice, branches), gray.shape)
 
 

@@ -2,11 +2,13 @@
 
 The generator works at a modest resolution (`size`, its training size). A page
 is scaled so its long side is `size`, padded with white paper to a multiple of
-32, coloured, and cropped. Only the predicted colour (a*b*) is then upsampled to
-the page's full resolution and combined with the page's own lightness L*
-("the Lab trick"): a reader sees the drawing exactly as it was, tinted. With
-`tile=True` the colour is predicted on overlapping tiles of a larger copy of
-the page instead, for pages whose details vanish at `size` pixels.
+32, and the generator predicts its colour layer (factor, a*, b*: see
+models.MultiplyHead). Only that layer is upsampled to the page's full
+resolution and laid under the page's own lightness L*, which it multiplies by
+the factor: ink stays black and as sharp as drawn, paper takes the colour. On a
+B&W drawing the layer is first flattened to one colour per closed region
+(`flatten.py`). With `tile=True` the layer is predicted on overlapping tiles of
+a larger copy of the page instead, for pages whose details vanish at `size` pixels.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ import tensorflow as tf
 from PIL import Image
 from tqdm import tqdm
 
-from mangacolor import color, data
+from mangacolor import color, data, metrics, models
+from mangacolor import flatten as flat
 from mangacolor.config import Config
 
 ImageLike = str | os.PathLike | Image.Image | np.ndarray
@@ -116,39 +119,72 @@ def _upsample(channel: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     )
 
 
-# ---------------------------------------------------------------- the Lab trick
+# ---------------------------------------------------------------- the colour layer under the ink
+
+_LINEAR = np.where(
+    (v := np.arange(256) / 255.0) > 0.04045, ((v + 0.055) / 1.055) ** 2.4, v / 12.92
+).astype(np.float32)  # sRGB code value -> linear light, as color.srgb_to_linear
 
 
-def recolor(page: np.ndarray, ab: np.ndarray) -> np.ndarray:
-    """The page's own full-resolution L* with a*b* upsampled from `ab` (h, w, 2): uint8 RGB.
+def lightness(page: np.ndarray) -> np.ndarray:
+    """L* (H, W) float32 of uint8 RGB, by table look-up: fast enough for whole pages."""
+    y = _LINEAR[page[..., 0]] * 0.212671 + _LINEAR[page[..., 1]] * 0.715160 + _LINEAR[page[..., 2]] * 0.072169
+    return np.where(y > 216 / 24389, 116.0 * np.cbrt(y) - 16.0, y * 24389 / 27).astype(np.float32)
 
-    Chroma is shrunk towards grey where a colour leaves the sRGB gamut, so the
-    output's lightness is the page's. Runs on chunks of pixels to bound memory.
+
+def upsample(layer: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """A low-resolution (h, w, C) layer bilinearly resized to the page's (H, W)."""
+    size = (shape[1], shape[0])
+    return np.stack([_upsample(layer[..., i], size) for i in range(layer.shape[-1])], axis=-1)
+
+
+def layer_to_rgb(layer: np.ndarray) -> np.ndarray:
+    """The colour layer alone, as it shows on white paper: uint8 RGB an artist can edit."""
+    return _combine(np.full(layer.shape[:2], 100.0, np.float32), layer)
+
+
+def recolor(page: np.ndarray, layer: np.ndarray, flatten: bool | None = None) -> np.ndarray:
+    """The page's own full-resolution L* under a low-resolution colour layer: uint8 RGB.
+
+    `layer` is (h, w, 3): factor, a*, b*. It is upsampled to the page, flattened
+    by region where `flatten` is True (None: where the page is a B&W drawing),
+    and multiplies the page's lightness: the output's L* is the page's times the
+    factor, so black ink stays black at any page size.
     """
-    h, w = page.shape[:2]
-    a, b = (_upsample(ab[..., i], (w, h)).reshape(-1) for i in (0, 1))
-    pixels = page.reshape(-1, 3)
-    out = np.empty_like(pixels)
-    for start in range(0, len(pixels), CHUNK_PIXELS):
+    return _combine(*_full_layer(page, layer, flatten))
+
+
+def _full_layer(page: np.ndarray, layer: np.ndarray, flatten: bool | None) -> tuple[np.ndarray, np.ndarray]:
+    """The page's L* and its colour layer at full resolution, flattened as asked."""
+    light = lightness(page)
+    full = upsample(layer, page.shape)
+    if flatten or (flatten is None and flat.is_line_art(light)):
+        full = flat.flatten(full, light)
+    return light, full
+
+
+def _combine(light: np.ndarray, layer: np.ndarray) -> np.ndarray:
+    """L* (H, W) under a colour layer (H, W, 3) as uint8 RGB, in chunks to bound memory."""
+    h, w = light.shape
+    light, layer = light.reshape(-1), layer.reshape(-1, 3)
+    out = np.empty((h * w, 3), np.uint8)
+    for start in range(0, h * w, CHUNK_PIXELS):
         chunk = slice(start, start + CHUNK_PIXELS)
-        out[chunk] = _recolor_chunk(pixels[chunk], a[chunk], b[chunk])
+        out[chunk] = _combine_chunk(light[chunk], layer[chunk])
     return out.reshape(h, w, 3)
 
 
-def _recolor_chunk(rgb: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _combine_chunk(light: np.ndarray, layer: np.ndarray) -> np.ndarray:
     """Pad to a power of two so the compiled function sees few shapes."""
-    n = len(rgb)
+    n = len(light)
     pad = max(MIN_CHUNK_PIXELS, 2 ** math.ceil(math.log2(n))) - n
-    out = _recolor_pixels(np.pad(rgb, ((0, pad), (0, 0))), np.pad(a, (0, pad)), np.pad(b, (0, pad)))
-    return out.numpy()[:n]
+    return _combine_pixels(np.pad(light, (0, pad)), np.pad(layer, ((0, pad), (0, 0)))).numpy()[:n]
 
 
 @tf.function(jit_compile=True)
-def _recolor_pixels(rgb: tf.Tensor, a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
-    """(N, 3) uint8 RGB and (N,) a*, b* to (N, 3) uint8; XLA fuses the bisection (~8x faster)."""
-    lightness = color.rgb_to_lightness(tf.cast(rgb, tf.float32) / 255.0)
-    lab = tf.concat([lightness, a[:, None], b[:, None]], axis=-1)
-    return tf.cast(tf.round(color.lab_to_rgb(color.fit_chroma_to_gamut(lab)) * 255.0), tf.uint8)
+def _combine_pixels(light: tf.Tensor, layer: tf.Tensor) -> tf.Tensor:
+    """(N,) L* and (N, 3) layer to (N, 3) uint8; XLA fuses the gamut bisection (~8x faster)."""
+    return tf.cast(tf.round(models.combine(light[:, None], layer) * 255.0), tf.uint8)
 
 
 # ---------------------------------------------------------------- tiles
@@ -202,58 +238,83 @@ class Colorizer:
     """Colorizes pages of any size and mode with a generator that works at `size` pixels.
 
     `model` is a generator, a `.keras` file or a run directory; `size` defaults to
-    the run's training image size (else 256).
+    the run's training image size (else 256). `flatten`: one colour per closed
+    region (True), never (False), or on B&W drawings only (None, the default).
     """
 
-    def __init__(self, model: keras.Model | str | os.PathLike, size: int | None = None, tile: bool = False) -> None:
+    def __init__(
+        self,
+        model: keras.Model | str | os.PathLike,
+        size: int | None = None,
+        tile: bool = False,
+        flatten: bool | None = None,
+    ) -> None:
         config = None
         if not isinstance(model, keras.Model):
             model, config = load_generator(model)
         self.model = model
         self.size = size or (config.image_size if config else DEFAULT_SIZE)
         self.tile = tile
+        self.flatten = flatten
+        self._layer = models.colour_layer(model)
 
     def colorize(self, image: ImageLike) -> np.ndarray:
         """uint8 RGB of exactly the input's height and width."""
-        page = as_rgb(image)
-        return recolor(page, self._ab_maps([page])[0])
+        return self.colorize_with_layer(image)[0]
 
-    def _predict_ab(self, pages: np.ndarray) -> np.ndarray:
-        """The a*b* the model predicts for a batch of same-size uint8 RGB images (B, h, w, 3)."""
+    def colorize_with_layer(self, image: ImageLike) -> tuple[np.ndarray, np.ndarray]:
+        """The colorized page and its colour layer alone (as on white paper), both uint8 RGB
+        of the input's size: the layer can be edited and laid under the line art (Multiply)."""
+        page = as_rgb(image)
+        light, layer = _full_layer(page, self._layer_maps([page])[0], self.flatten)
+        return _combine(light, layer), layer_to_rgb(layer)
+
+    def colorize_inputs(self, gray: tf.Tensor | np.ndarray) -> np.ndarray:
+        """Colorize a batch of model inputs (B, H, W, 1) in [-1, 1] as if they were pages:
+        what `metrics.evaluate` scores, so the numbers are those of what a user gets."""
+        return np.stack([self.colorize(page) for page in metrics.gray_copy(gray)])
+
+    def _predict_layer(self, pages: np.ndarray) -> np.ndarray:
+        """The colour layer (factor, a*, b*) predicted for same-size uint8 RGB images (B, h, w, 3)."""
         h, w = pages.shape[1:3]
         gray = color.rgb_to_lightness(tf.cast(pages, tf.float32) / 255.0) / 50.0 - 1.0
         pad = [[0, 0], [0, -h % PAD_MULTIPLE], [0, -w % PAD_MULTIPLE], [0, 0]]
-        fake = self.model(tf.pad(gray, pad, constant_values=1.0), training=False)[:, :h, :w]
-        return color.rgb_to_lab((tf.cast(fake, tf.float32) + 1.0) / 2.0)[..., 1:].numpy()
+        gray = tf.pad(gray, pad, constant_values=1.0)
+        if self._layer is not None:
+            return self._layer(gray)[:, :h, :w].numpy()
+        # An RGB head paints lines and all: keep its colour (a*b*), the page keeps its lightness.
+        fake = self.model(gray, training=False)[:, :h, :w]
+        ab = color.rgb_to_lab((tf.cast(fake, tf.float32) + 1.0) / 2.0)[..., 1:]
+        return tf.concat([tf.ones_like(ab[..., :1]), ab], axis=-1).numpy()
 
-    def _ab_maps(self, pages: list[np.ndarray]) -> list[np.ndarray]:
-        """A low-resolution a*b* map per page; same-size pages share model calls."""
+    def _layer_maps(self, pages: list[np.ndarray]) -> list[np.ndarray]:
+        """A low-resolution colour layer per page; same-size pages share model calls."""
         if self.tile:
-            return [self._tiled_ab(page) for page in pages]
+            return [self._tiled_layer(page) for page in pages]
         small = [_resize(page, _scaled(page.shape, self.size)) for page in pages]
         by_shape = defaultdict(list)
         for i, image in enumerate(small):
             by_shape[image.shape].append(i)
         maps: dict[int, np.ndarray] = {}
         for indices in by_shape.values():
-            predicted = self._predict_ab(np.stack([small[i] for i in indices]))
+            predicted = self._predict_layer(np.stack([small[i] for i in indices]))
             maps.update(zip(indices, predicted, strict=True))
         return [maps[i] for i in range(len(pages))]
 
-    def _tiled_ab(self, page: np.ndarray) -> np.ndarray:
-        """a*b* predicted on overlapping size x size tiles of the page scaled to a short side
+    def _tiled_layer(self, page: np.ndarray) -> np.ndarray:
+        """The layer predicted on overlapping size x size tiles of the page scaled to a short side
         of 2 * size, blended with weights that fade out over each overlap (no seams)."""
         s = self.size
         h, w = page.shape[:2]
         work = _resize(page, _scaled(page.shape, round(2 * s * max(h, w) / min(h, w))))
         boxes = list(product(_tile_starts(work.shape[0], s), _tile_starts(work.shape[1], s)))
         window = _window(s)
-        total = np.zeros((*work.shape[:2], 2), np.float32)
+        total = np.zeros((*work.shape[:2], 3), np.float32)
         weight = np.zeros((*work.shape[:2], 1), np.float32)
         for batch in _batches(boxes, TILE_BATCH):
             tiles = np.stack([work[y : y + s, x : x + s] for y, x in batch])
-            for (y, x), ab in zip(batch, self._predict_ab(tiles), strict=True):
-                total[y : y + s, x : x + s] += ab * window
+            for (y, x), layer in zip(batch, self._predict_layer(tiles), strict=True):
+                total[y : y + s, x : x + s] += layer * window
                 weight[y : y + s, x : x + s] += window
         return total / weight
 
@@ -265,8 +326,10 @@ class Colorizer:
         skip_colored: bool = False,
         batch_size: int = 8,
         progress: bool = True,
+        layers: bool = False,
     ) -> FolderReport:
-        """Colorize image files and folders of images into `out_dir/<stem>.<ext>`.
+        """Colorize image files and folders of images into `out_dir/<stem>.<ext>`, and with
+        `layers` the colour layer alone into `out_dir/<stem>.layer.png`.
 
         Refuses (FileExistsError, before writing anything) to overwrite an input
         or to write two inputs to one file. A file that cannot be read is listed
@@ -281,9 +344,12 @@ class Colorizer:
         with tqdm(total=len(paths), desc="colorizing", unit="image", disable=not progress) as bar:
             for batch in _batches(paths, batch_size):
                 pages = _load_pages(batch, skip_colored, report)
-                maps = self._ab_maps(list(pages.values()))
-                for (path, page), ab in zip(pages.items(), maps, strict=True):
-                    _write(recolor(page, ab), path, targets[path], fmt, report)
+                maps = self._layer_maps(list(pages.values()))
+                for (path, page), small in zip(pages.items(), maps, strict=True):
+                    light, layer = _full_layer(page, small, self.flatten)
+                    _write(_combine(light, layer), path, targets[path], fmt, report)
+                    if layers:
+                        _write(layer_to_rgb(layer), path, _layer_path(targets[path]), "png", report)
                 bar.update(len(batch))
         return report
 
@@ -313,6 +379,10 @@ def _output_paths(paths: list[Path], out_dir: Path, suffix: str) -> dict[Path, P
             raise FileExistsError(f"{sources[target]} and {path} would both be written to {target}")
         sources[target] = path
     return {path: target for target, path in sources.items()}
+
+
+def _layer_path(target: Path) -> Path:
+    return target.with_name(target.stem + ".layer.png")
 
 
 def _load_pages(paths: Sequence[Path], skip_colored: bool, report: FolderReport) -> dict[Path, np.ndarray]:

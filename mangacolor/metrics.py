@@ -9,7 +9,7 @@ Suesstrunk (2003) as a ratio to the target's (1.0: as colourful as the truth).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import keras
 import numpy as np
@@ -114,12 +114,21 @@ def gray_copy(gray: np.ndarray | tf.Tensor) -> np.ndarray:
 
 
 def evaluate(
-    generator: keras.Model, dataset: Iterable[tuple[tf.Tensor, tf.Tensor]], progress: bool = True
+    model: keras.Model | Callable[[tf.Tensor], np.ndarray],
+    dataset: Iterable[tuple[tf.Tensor, tf.Tensor]],
+    progress: bool = True,
 ) -> dict[str, dict[str, float]]:
-    """Metrics of `generator` and of gray-copy over a dataset of (gray, target) batches."""
+    """Metrics of a model and of returning the input unchanged ("gray": gray-copy, or the
+    line art itself) over a dataset of (input, target) batches.
+
+    `model` is a generator (its raw output is scored) or a function from an input
+    batch to uint8 RGB images, such as `inference.Colorizer.colorize_inputs`,
+    which scores what a user gets (full pipeline, flattening included).
+    """
+    colorize = (lambda gray: to_uint8(model(gray, training=False))) if isinstance(model, keras.Model) else model
     rows: dict[str, list[dict[str, float]]] = {"model": [], "gray": []}
     for gray, target in tqdm(dataset, desc="evaluating", disable=not progress, unit="batch"):
-        fake = to_uint8(generator(gray, training=False))
+        fake = colorize(gray)
         targets, baseline = to_uint8(target), gray_copy(gray)
         for i in range(len(targets)):
             rows["model"].append(image_metrics(fake[i], targets[i]))

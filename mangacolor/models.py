@@ -12,8 +12,10 @@
   of transposed convolutions (Odena et al. 2016).
 
 Every generator maps B&W input (B, H, W, 1) in [-1, 1] to RGB in [-1, 1], through
-one of two heads: `rgb` (tanh RGB, the seed's) or `lab` (predicts a*b* and
-recombines them with the input's lightness, so lines stay exactly as drawn).
+one of three heads: `rgb` (tanh RGB, the seed's), `lab` (predicts a*b* and
+recombines them with the input's lightness, so lines stay exactly as drawn) or
+`multiply` (paints a colour layer under the ink, as a colourist's Multiply
+layer: B&W drawings, whose paper is white, come back with coloured fills).
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from keras import layers
 from mangacolor import color
 from mangacolor.config import Config
 
-HEADS = ("rgb", "lab")
+HEADS = ("rgb", "lab", "multiply")
+HEAD_CHANNELS = {"rgb": 3, "lab": 2, "multiply": 3}
 DEFAULT_DEPTH = {"seed": 4, "unet": 5}
 # The seed's 64 filters; the U-Net at 32 trains 3x faster than at 64 and, on a CPU
 # budget, colours better (bench/quality_ablation.csv).
@@ -54,17 +57,52 @@ class LabHead(layers.Layer):
         kwargs.setdefault("dtype", "float32")
         super().__init__(**kwargs)
 
-    def build(self, gray_shape: tuple, ab_shape: tuple) -> None:
+    def build(self, gray_shape: tuple, features_shape: tuple) -> None:
         self.chroma_gain = self.add_weight(name="chroma_gain", shape=(), initializer="ones", trainable=False)
 
-    def call(self, gray: tf.Tensor, ab: tf.Tensor) -> tf.Tensor:
-        lightness = (tf.cast(gray, tf.float32) + 1.0) * 50.0
-        ab = tf.tanh(tf.cast(ab, tf.float32)) * AB_RANGE * self.chroma_gain
-        lab = color.fit_chroma_to_gamut(tf.concat([lightness, ab], axis=-1))
-        return color.lab_to_rgb(lab) * 2.0 - 1.0
+    def layer(self, features: tf.Tensor) -> tf.Tensor:
+        """The colour layer (factor, a*, b*) the head paints under the input's lightness.
 
-    def compute_output_shape(self, gray_shape: tuple, ab_shape: tuple) -> tuple:
+        For the Lab head the factor is 1: the input's lightness is kept as it is.
+        """
+        ab = tf.tanh(tf.cast(features, tf.float32)[..., -2:]) * AB_RANGE * self.chroma_gain
+        return tf.concat([tf.ones_like(ab[..., :1]), ab], axis=-1)
+
+    def call(self, gray: tf.Tensor, features: tf.Tensor) -> tf.Tensor:
+        return combine((tf.cast(gray, tf.float32) + 1.0) * 50.0, self.layer(features)) * 2.0 - 1.0
+
+    def compute_output_shape(self, gray_shape: tuple, features_shape: tuple) -> tuple:
         return (*gray_shape[:-1], 3)
+
+
+@keras.saving.register_keras_serializable(package="mangacolor")
+class MultiplyHead(LabHead):
+    """A colour layer under the ink: L* out = L* in x a predicted factor in [0, 1], a*b* predicted.
+
+    A colourist lays flat colours under the line art and sets the line art to
+    Multiply: ink stays black, paper takes the colour. Multiplying lightness
+    only (not RGB) serves grayscale input as well: where the factor is 1 this is
+    exactly the Lab head, and a saturated fill over its own mid-grey is not
+    darkened twice, as an RGB product would darken it. On white paper (L* = 100)
+    the output is the colour layer itself.
+    """
+
+    FACTOR_OFFSET = 2.0  # the factor starts near 0.9: the input's lightness, barely darkened
+
+    def layer(self, features: tf.Tensor) -> tf.Tensor:
+        factor = tf.sigmoid(tf.cast(features, tf.float32)[..., :1] + self.FACTOR_OFFSET)
+        return tf.concat([factor, super().layer(features)[..., 1:]], axis=-1)
+
+
+def combine(lightness: tf.Tensor, layer: tf.Tensor) -> tf.Tensor:
+    """The input's L* (..., 1) under a colour layer (factor, a*, b*) as sRGB in [0, 1].
+
+    Chroma is shrunk towards grey where a colour leaves the sRGB gamut, at fixed
+    L* and hue, so the output's lightness is the input's times the factor: black
+    ink stays black whatever the layer says.
+    """
+    lab = tf.concat([lightness * layer[..., :1], layer[..., 1:]], axis=-1)
+    return color.lab_to_rgb(color.fit_chroma_to_gamut(lab))
 
 
 def _input_shape(image_size: int | tuple[int | None, int | None] | None, channels: int) -> tuple:
@@ -72,6 +110,11 @@ def _input_shape(image_size: int | tuple[int | None, int | None] | None, channel
         return (None, None, channels)
     h, w = (image_size, image_size) if isinstance(image_size, int) else image_size
     return (h, w, channels)
+
+
+def _check_head(head: str) -> None:
+    if head not in HEADS:
+        raise ValueError(f"head must be one of {HEADS}, not {head!r}")
 
 
 def _check_divisible(image_size: int | tuple | None, depth: int) -> None:
@@ -87,7 +130,7 @@ def _output_head(gray: keras.KerasTensor, features: keras.KerasTensor, head: str
         return layers.Activation("tanh", dtype="float32", name="rgb")(features)
     if head == "lab":
         return LabHead(name="lab")(gray, features)
-    raise ValueError(f"head must be one of {HEADS}, not {head!r}")
+    return MultiplyHead(name="multiply")(gray, features)
 
 
 # ---------------------------------------------------------------- the seed's DCGAN
@@ -98,6 +141,7 @@ def seed_generator(
 ) -> keras.Model:
     """The seed's encoder-decoder: `depth` strided convolutions down, `depth - 1`
     transposed convolutions up, and a stride-2 transposed convolution to RGB."""
+    _check_head(head)
     _check_divisible(image_size, depth)
     filters = [width * min(2**i, 8) for i in range(depth)]
     gray = keras.Input(_input_shape(image_size, 1), name="gray")
@@ -110,8 +154,7 @@ def seed_generator(
         x = layers.Conv2DTranspose(f, 4, strides=2, padding="same", name=f"up{i + 1}_deconv")(x)
         x = layers.BatchNormalization(name=f"up{i + 1}_bn")(x)
         x = layers.ReLU(name=f"up{i + 1}_relu")(x)
-    channels = 3 if head == "rgb" else 2
-    x = layers.Conv2DTranspose(channels, 4, strides=2, padding="same", name="out_deconv")(x)
+    x = layers.Conv2DTranspose(HEAD_CHANNELS[head], 4, strides=2, padding="same", name="out_deconv")(x)
     return keras.Model(gray, _output_head(gray, x, head), name=f"seed_generator_{head}")
 
 
@@ -142,6 +185,7 @@ def unet_generator(
     dropout: float = 0.5,
 ) -> keras.Model:
     """A U-Net: strided convolutions down, upsample-and-convolve up, skips at every scale."""
+    _check_head(head)
     _check_divisible(image_size, depth)
     filters = [width * min(2**i, 8) for i in range(depth)]
     gray = keras.Input(_input_shape(image_size, 1), name="gray")
@@ -163,8 +207,7 @@ def unet_generator(
     x = layers.UpSampling2D(interpolation="bilinear", name="out_resize")(x)
     x = layers.Concatenate(name="out_skip")([x, gray])
     x = layers.Conv2D(width // 2, 3, padding="same", activation="relu", name="out_conv1")(x)
-    channels = 3 if head == "rgb" else 2
-    x = layers.Conv2D(channels, 3, padding="same", name="out_conv2")(x)
+    x = layers.Conv2D(HEAD_CHANNELS[head], 3, padding="same", name="out_conv2")(x)
     return keras.Model(gray, _output_head(gray, x, head), name=f"unet_generator_{head}")
 
 
@@ -219,8 +262,18 @@ def build_discriminator(config: Config) -> keras.Model:
 
 
 def lab_head(generator: keras.Model) -> LabHead | None:
-    """The generator's Lab head, or None for an RGB head."""
+    """The generator's Lab or Multiply head, or None for an RGB head."""
     return next((layer for layer in generator.layers if isinstance(layer, LabHead)), None)
+
+
+def colour_layer(generator: keras.Model) -> Callable[[tf.Tensor], tf.Tensor] | None:
+    """A function from the generator's input to its colour layer (factor, a*, b*), for
+    full-resolution inference; None for an RGB head, which paints lines and all."""
+    head = lab_head(generator)
+    if head is None:
+        return None
+    features = keras.Model(generator.inputs, head.input[1], name=f"{generator.name}_features")
+    return lambda gray: head.layer(features(gray, training=False))
 
 
 def discriminator_gives_logits(discriminator: keras.Model) -> bool:
