@@ -1,4 +1,4 @@
-"""Print bench/quality_ablation.csv as a Markdown table (model metrics, gray-copy's alongside).
+"""Print bench/quality_ablation.csv as a Markdown table (model metrics; returning the input, per input kind).
 
 python bench/ablation_table.py
 """
@@ -11,6 +11,8 @@ from pathlib import Path
 COLUMNS = [
     ("name", "setting"),
     ("train_args", "train options"),
+    ("input", "input"),
+    ("flatten", "flattening"),
     ("minutes", "minutes"),
     ("epochs", "epochs"),
     ("chroma_gain", "chroma gain"),
@@ -28,11 +30,12 @@ def main() -> None:
     print("|" + "---|" * len(COLUMNS))
     for r in rows:
         print("| " + " | ".join(r.get(key) or "" for key, _ in COLUMNS) + " |")
-    gray = rows[0]
-    print(
-        f"| gray-copy | | | | | {gray['gray_psnr']} | {gray['gray_deltaE2000']} | "
-        f"{gray['gray_deltaE2000_chroma']} | {gray['gray_colorfulness_ratio']} | |"
-    )
+    for kind in dict.fromkeys(r.get("input") or "gray" for r in rows):
+        base = next(r for r in rows if (r.get("input") or "gray") == kind)
+        print(
+            f"| the input unchanged | | {kind} | | | | | | {base['gray_psnr']} | {base['gray_deltaE2000']} | "
+            f"{base['gray_deltaE2000_chroma']} | {base['gray_colorfulness_ratio']} | |"
+        )
 
 
 if __name__ == "__main__":

@@ -1,32 +1,56 @@
-"""A small web app: upload a B&W page, get it back in colour (Gradio).
+"""A small web app: upload a B&W page, get it back in colour, click to say which colour goes where (Gradio).
 
     mangacolor app --model runs/default        # then open http://127.0.0.1:7860
 
 The app is a thin layer over `inference.Colorizer`, the same code the CLI and
-the notebooks use, so it colours pages of any size at full resolution.
+the notebooks use, so it colours pages of any size at full resolution. A click
+on the page (its copy under the inputs) places a colour hint, in the colour
+picker's colour, and colours the page again; "Clear hints" goes back to the automatic colours.
 """
 
 from __future__ import annotations
 
+import copy
 import os
 import warnings
 
 import numpy as np
 from tqdm import TqdmWarning
 
+from mangacolor.hints import Point, parse_color
 from mangacolor.inference import Colorizer
+
+DEFAULT_HINT_COLOUR = "#d04020"
 
 
 def colorize_fn(colorizer: Colorizer):
-    """The function behind the app's button: uint8 image (and the tile option) in, uint8 RGB out."""
+    """The function behind the app: image, tile option and hints in; colorized page and its
+    colour layer out (uint8 RGB, the input's size). Each request gets its own tile setting."""
 
-    def run(image: np.ndarray | None, tile: bool) -> np.ndarray:
+    def run(image: np.ndarray | None, tile: bool, hints: list[Point] | None = None) -> tuple[np.ndarray, np.ndarray]:
         if image is None:
             raise ValueError("upload an image first")
-        colorizer.tile = tile
-        return colorizer.colorize(image)
+        request = copy.copy(colorizer)  # never change the shared colorizer between two users
+        request.tile = tile
+        return request.colorize_with_layer(image, list(hints or []) if colorizer.takes_hints else None)
 
     return run
+
+
+def add_hint(hints: list[Point] | None, x: int, y: int, colour: str) -> list[Point]:
+    """The hints with one more: the picker's colour at the clicked pixel (x, y)."""
+    return [*(hints or []), Point(float(x), float(y), parse_color(colour or DEFAULT_HINT_COLOUR))]
+
+
+def mark_hints(image: np.ndarray, hints: list[Point]) -> np.ndarray:
+    """The page with each hint drawn as a small square of its colour ringed in black, to see them."""
+    marked = np.array(image, copy=True)
+    r = max(3, max(image.shape[:2]) // 150)
+    for p in hints:
+        x, y = int(p.x), int(p.y)
+        marked[max(0, y - r - 1) : y + r + 2, max(0, x - r - 1) : x + r + 2] = 0
+        marked[max(0, y - r) : y + r + 1, max(0, x - r) : x + r + 1] = p.color
+    return marked
 
 
 def build_app(model: str | os.PathLike | Colorizer):
@@ -37,14 +61,43 @@ def build_app(model: str | os.PathLike | Colorizer):
         import gradio as gr
 
     colorizer = model if isinstance(model, Colorizer) else Colorizer(model)
+    run = colorize_fn(colorizer)
+
+    def colour(image, tile, hints):
+        try:
+            return run(image, tile, hints)
+        except ValueError as e:
+            raise gr.Error(str(e)) from e
+
+    def click(image, tile, hints, picked, evt: gr.SelectData):
+        hints = add_hint(hints, evt.index[0], evt.index[1], picked)
+        return (*colour(image, tile, hints), hints, mark_hints(image, hints))
+
     with gr.Blocks(title="mangacolor") as app:
         gr.Markdown(
             "# mangacolor\nUpload a black-and-white manga page or drawing: it comes back in colour, "
-            "at its full size, with its lines untouched."
+            "at its full size, with its lines untouched. "
+            + (
+                "Click on the page below it to place a colour hint (the picker's colour)."
+                if colorizer.takes_hints
+                else ""
+            )
         )
+        hints = gr.State([])
         with gr.Row():
             source = gr.Image(label="B&W input", type="numpy", image_mode="RGB")
             result = gr.Image(label="colorized", type="numpy", format="png")
-        tile = gr.Checkbox(label="tiles (very large pages: more detail in the colour, slower)")
-        gr.Button("Colorize", variant="primary").click(colorize_fn(colorizer), [source, tile], result)
+            layer = gr.Image(label="colour layer (lay it under your line art, Multiply)", type="numpy", format="png")
+        marked = gr.Image(
+            label="click here to place a hint", type="numpy", interactive=False, visible=colorizer.takes_hints
+        )
+        with gr.Row():
+            tile = gr.Checkbox(label="tiles (very large pages: more detail in the colour, slower)")
+            picked = gr.ColorPicker(value=DEFAULT_HINT_COLOUR, label="hint colour", visible=colorizer.takes_hints)
+            clear = gr.Button("Clear hints", visible=colorizer.takes_hints)
+        button = gr.Button("Colorize", variant="primary")
+        button.click(colour, [source, tile, hints], [result, layer])
+        marked.select(click, [source, tile, hints, picked], [result, layer, hints, marked])
+        clear.click(lambda image, t: (*colour(image, t, []), [], image), [source, tile], [result, layer, hints, marked])
+        source.change(lambda image: ([], image), source, [hints, marked])
     return app

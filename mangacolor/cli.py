@@ -28,6 +28,12 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--depth", type=int, default=d.depth, help="downsampling steps (default: the arch's)")
     p.add_argument("--width", type=int, default=d.width, help="filters of the first layer (default: the arch's)")
     p.add_argument("--dropout", type=float, default=d.dropout, help="U-Net decoder dropout")
+    p.add_argument(
+        "--hints",
+        action=argparse.BooleanOptionalAction,
+        default=d.hints,
+        help="a colour-hint input, trained with hints sampled from the targets (default: U-Net yes, seed no)",
+    )
     p.add_argument("--image-size", type=int, default=d.image_size)
     p.add_argument("--epochs", type=int, default=d.epochs)
     p.add_argument("--batch-size", type=int, default=d.batch_size)
@@ -71,6 +77,7 @@ def _train(args: argparse.Namespace) -> int:
         depth=args.depth,
         width=args.width,
         dropout=args.dropout,
+        hints=args.hints,
         image_size=args.image_size,
         epochs=args.epochs,
         batch_size=args.batch_size,
@@ -106,6 +113,12 @@ def _add_colorize(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=["png", "jpeg", "webp"], default="png", help="output format")
     p.add_argument("--skip-colored", action="store_true", help="leave images already in colour")
     p.add_argument("--layers", action="store_true", help="also write the colour layer alone: <name>.layer.png")
+    p.add_argument(
+        "--hints",
+        default=None,
+        metavar="FILE",
+        help="colour hints: a JSON file of points (with a palette, per page) or a scribble PNG (README)",
+    )
     _add_flatten(p)
 
 
@@ -123,7 +136,7 @@ def _colorize(args: argparse.Namespace) -> int:
 
     colorizer = Colorizer(args.model, size=args.size, tile=args.tile, flatten=args.flatten)
     report = colorizer.colorize_folder(
-        args.inputs, args.out, fmt=args.format, skip_colored=args.skip_colored, layers=args.layers
+        args.inputs, args.out, fmt=args.format, skip_colored=args.skip_colored, layers=args.layers, hints=args.hints
     )
     for path in report.skipped_colored:
         print(f"skipped (already in colour): {path}")
@@ -154,6 +167,7 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
         help="the input to score on: gray (the seed's), lineart, lineart_tone, ...",
     )
     _add_flatten(p)
+    p.add_argument("--hints", type=int, default=0, metavar="N", help="N colour hints sampled from each target")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
@@ -166,7 +180,16 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     colorizer = Colorizer(args.model, size=args.size, flatten=args.flatten)
     pairs = data.find_pairs(args.data, args.split)
-    dataset = data.make_dataset(pairs, colorizer.size, args.batch_size, training=False, simulation=args.simulation)
+    if args.hints and not colorizer.takes_hints:
+        raise ValueError(f"--hints {args.hints}: this model takes no colour hints (it was trained with --no-hints)")
+    dataset = data.make_dataset(
+        pairs,
+        colorizer.size,
+        args.batch_size,
+        training=False,
+        simulation=args.simulation,
+        hints=args.hints if colorizer.takes_hints else None,
+    )
     results = metrics.evaluate(colorizer.colorize_inputs, dataset)
     if not args.json:
         print(metrics.format_table(results))

@@ -30,6 +30,7 @@ class Config:
     depth: int | None = None  # downsampling steps; None: the architecture's default
     width: int | None = None  # filters of the first layer; None: the architecture's default
     dropout: float = 0.5  # U-Net only: pix2pix's dropout in the first three decoder blocks
+    hints: bool | None = None  # a colour-hint input (hints.py); None: the arch's default (U-Net yes, seed no)
     image_size: int = 256
     # Optimisation: the seed's batch 32, 100 epochs, Adam(2e-4, 0.5) and L1 weight 100; the
     # warm-up, decay and chroma weight are ours, measured in bench/quality_ablation.csv.
@@ -67,6 +68,7 @@ class Config:
         unknown = sorted(set(values) - known)
         if unknown:
             raise ValueError(f"{path}: unknown settings {unknown}")
+        values.setdefault("hints", False)  # runs from before hints existed had none
         if values.get("series") is not None:
             values["series"] = tuple(values["series"])
         return cls(**values)

@@ -28,6 +28,7 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image, ImageOps
 
+from mangacolor import hints as hint_layers
 from mangacolor.color import rgb_to_lightness
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
@@ -397,14 +398,18 @@ def make_dataset(
     seed: int | None = None,
     skipped: SkippedFiles | None = None,
     drop_remainder: bool = False,
+    hints: str | int | None = None,
 ) -> tf.data.Dataset:
     """Stream (input, target) batches from files, scaled to [-1, 1] as the models expect.
 
     Inputs are (B, S, S, 1): the lightness L* of the colour image, turned into
     manga-style B&W by `simulation`, or the real B&W file where the source has
-    one. Targets are (B, S, S, 3) RGB. Decoding runs in parallel; decoded images
-    are cached in memory when the whole set fits in CACHE_LIMIT_BYTES (override
-    with `cache`); training adds shuffling, random flips and random resized crops.
+    one; with `hints`, a hint layer follows (B, S, S, 5: see hints.py): "random"
+    samples hints from the target as in training, an integer N gives exactly N
+    (the same every time; 0 is the automatic mode). Targets are (B, S, S, 3) RGB.
+    Decoding runs in parallel; decoded images are cached in memory when the whole
+    set fits in CACHE_LIMIT_BYTES (override with `cache`); training adds shuffling,
+    random flips and random resized crops.
     Corrupt files are skipped with a SkippedImageWarning and counted in `skipped`.
     """
     if not pairs:
@@ -441,8 +446,11 @@ def make_dataset(
             stack = augment(stack, image_size)
         rgb01, bw01 = stack[..., :3], stack[..., 3:]
         derived = simulate(rgb_to_lightness(rgb01) / 100.0, simulation, training)
-        gray = tf.where(has_bw, bw01, derived)
-        return gray * 2.0 - 1.0, rgb01 * 2.0 - 1.0
+        gray = tf.where(has_bw, bw01, derived) * 2.0 - 1.0
+        if hints is not None:
+            layer = hint_layers.random_hints(rgb01) if hints == "random" else hint_layers.fixed_hints(rgb01, hints)
+            gray = tf.concat([gray, layer], axis=-1)
+        return gray, rgb01 * 2.0 - 1.0
 
     ds = tf.data.Dataset.from_tensor_slices((colors, bws))
     if training and not cache:

@@ -29,6 +29,7 @@ from tqdm import tqdm
 
 from mangacolor import color, data, metrics, models
 from mangacolor import flatten as flat
+from mangacolor import hints as hint_layers
 from mangacolor.config import Config
 
 ImageLike = str | os.PathLike | Image.Image | np.ndarray
@@ -121,9 +122,9 @@ def _upsample(channel: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 # ---------------------------------------------------------------- the colour layer under the ink
 
-_LINEAR = np.where(
-    (v := np.arange(256) / 255.0) > 0.04045, ((v + 0.055) / 1.055) ** 2.4, v / 12.92
-).astype(np.float32)  # sRGB code value -> linear light, as color.srgb_to_linear
+_LINEAR = np.where((v := np.arange(256) / 255.0) > 0.04045, ((v + 0.055) / 1.055) ** 2.4, v / 12.92).astype(
+    np.float32
+)  # sRGB code value -> linear light, as color.srgb_to_linear
 
 
 def lightness(page: np.ndarray) -> np.ndarray:
@@ -256,30 +257,52 @@ class Colorizer:
         self.size = size or (config.image_size if config else DEFAULT_SIZE)
         self.tile = tile
         self.flatten = flatten
+        self.takes_hints = models.takes_hints(model)
         self._layer = models.colour_layer(model)
 
-    def colorize(self, image: ImageLike) -> np.ndarray:
-        """uint8 RGB of exactly the input's height and width."""
-        return self.colorize_with_layer(image)[0]
+    def colorize(self, image: ImageLike, hints: hint_layers.Hints = None) -> np.ndarray:
+        """uint8 RGB of exactly the input's height and width.
 
-    def colorize_with_layer(self, image: ImageLike) -> tuple[np.ndarray, np.ndarray]:
+        `hints`: colour hints in page coordinates (see hints.layer_for): a list of
+        hints.Point, a scribble (transparent image with coloured strokes, any size),
+        or a .json or .png file; None colours automatically.
+        """
+        return self.colorize_with_layer(image, hints)[0]
+
+    def colorize_with_layer(self, image: ImageLike, hints: hint_layers.Hints = None) -> tuple[np.ndarray, np.ndarray]:
         """The colorized page and its colour layer alone (as on white paper), both uint8 RGB
         of the input's size: the layer can be edited and laid under the line art (Multiply)."""
         page = as_rgb(image)
-        light, layer = _full_layer(page, self._layer_maps([page])[0], self.flatten)
+        light, layer = _full_layer(page, self._layer_maps([page], [hints])[0], self.flatten)
         return _combine(light, layer), layer_to_rgb(layer)
 
-    def colorize_inputs(self, gray: tf.Tensor | np.ndarray) -> np.ndarray:
-        """Colorize a batch of model inputs (B, H, W, 1) in [-1, 1] as if they were pages:
-        what `metrics.evaluate` scores, so the numbers are those of what a user gets."""
-        return np.stack([self.colorize(page) for page in metrics.gray_copy(gray)])
+    def colorize_inputs(self, inputs: tf.Tensor | np.ndarray) -> np.ndarray:
+        """Colorize a batch of model inputs (B, H, W, 1 or 5) in [-1, 1] as if they were pages
+        with their hints: what `metrics.evaluate` scores, so the numbers are what a user gets."""
+        inputs = np.asarray(inputs, np.float32)
+        hints = [layer if layer[..., -1].any() else None for layer in inputs[..., 1:]] if inputs.shape[-1] > 1 else []
+        hints = hints or [None] * len(inputs)
+        pages = metrics.gray_copy(inputs)
+        return np.stack([self.colorize(page, h) for page, h in zip(pages, hints, strict=True)])
 
-    def _predict_layer(self, pages: np.ndarray) -> np.ndarray:
-        """The colour layer (factor, a*, b*) predicted for same-size uint8 RGB images (B, h, w, 3)."""
+    def _hint_layers(self, pages: list[np.ndarray], hints: list[hint_layers.Hints], shape: tuple[int, int]):
+        """The hint layers of same-size pages at the working `shape`, or None for a model without."""
+        if not self.takes_hints:
+            if any(h is not None for h in hints):
+                raise ValueError("this model takes no colour hints: it was trained without them (--no-hints)")
+            return None
+        return np.stack([hint_layers.layer_for(h, page.shape, shape) for page, h in zip(pages, hints, strict=True)])
+
+    def _predict_layer(self, pages: np.ndarray, hints: np.ndarray | None = None) -> np.ndarray:
+        """The colour layer (factor, a*, b*) predicted for same-size uint8 RGB images (B, h, w, 3)
+        and their hint layers (B, h, w, 4), if the model takes hints."""
         h, w = pages.shape[1:3]
         gray = color.rgb_to_lightness(tf.cast(pages, tf.float32) / 255.0) / 50.0 - 1.0
         pad = [[0, 0], [0, -h % PAD_MULTIPLE], [0, -w % PAD_MULTIPLE], [0, 0]]
         gray = tf.pad(gray, pad, constant_values=1.0)
+        if self.takes_hints:
+            given = np.zeros((*pages.shape[:3], hint_layers.CHANNELS), np.float32) if hints is None else hints
+            gray = tf.concat([gray, tf.pad(given, pad)], axis=-1)
         if self._layer is not None:
             return self._layer(gray)[:, :h, :w].numpy()
         # An RGB head paints lines and all: keep its colour (a*b*), the page keeps its lightness.
@@ -287,33 +310,36 @@ class Colorizer:
         ab = color.rgb_to_lab((tf.cast(fake, tf.float32) + 1.0) / 2.0)[..., 1:]
         return tf.concat([tf.ones_like(ab[..., :1]), ab], axis=-1).numpy()
 
-    def _layer_maps(self, pages: list[np.ndarray]) -> list[np.ndarray]:
+    def _layer_maps(self, pages: list[np.ndarray], hints: list[hint_layers.Hints]) -> list[np.ndarray]:
         """A low-resolution colour layer per page; same-size pages share model calls."""
         if self.tile:
-            return [self._tiled_layer(page) for page in pages]
+            return [self._tiled_layer(page, h) for page, h in zip(pages, hints, strict=True)]
         small = [_resize(page, _scaled(page.shape, self.size)) for page in pages]
         by_shape = defaultdict(list)
         for i, image in enumerate(small):
             by_shape[image.shape].append(i)
         maps: dict[int, np.ndarray] = {}
-        for indices in by_shape.values():
-            predicted = self._predict_layer(np.stack([small[i] for i in indices]))
+        for shape, indices in by_shape.items():
+            given = self._hint_layers([pages[i] for i in indices], [hints[i] for i in indices], shape[:2])
+            predicted = self._predict_layer(np.stack([small[i] for i in indices]), given)
             maps.update(zip(indices, predicted, strict=True))
         return [maps[i] for i in range(len(pages))]
 
-    def _tiled_layer(self, page: np.ndarray) -> np.ndarray:
+    def _tiled_layer(self, page: np.ndarray, hints: hint_layers.Hints = None) -> np.ndarray:
         """The layer predicted on overlapping size x size tiles of the page scaled to a short side
         of 2 * size, blended with weights that fade out over each overlap (no seams)."""
         s = self.size
         h, w = page.shape[:2]
         work = _resize(page, _scaled(page.shape, round(2 * s * max(h, w) / min(h, w))))
+        given = self._hint_layers([page], [hints], work.shape[:2])
         boxes = list(product(_tile_starts(work.shape[0], s), _tile_starts(work.shape[1], s)))
         window = _window(s)
         total = np.zeros((*work.shape[:2], 3), np.float32)
         weight = np.zeros((*work.shape[:2], 1), np.float32)
         for batch in _batches(boxes, TILE_BATCH):
             tiles = np.stack([work[y : y + s, x : x + s] for y, x in batch])
-            for (y, x), layer in zip(batch, self._predict_layer(tiles), strict=True):
+            tile_hints = None if given is None else np.stack([given[0, y : y + s, x : x + s] for y, x in batch])
+            for (y, x), layer in zip(batch, self._predict_layer(tiles, tile_hints), strict=True):
                 total[y : y + s, x : x + s] += layer * window
                 weight[y : y + s, x : x + s] += window
         return total / weight
@@ -327,9 +353,11 @@ class Colorizer:
         batch_size: int = 8,
         progress: bool = True,
         layers: bool = False,
+        hints: str | os.PathLike | None = None,
     ) -> FolderReport:
         """Colorize image files and folders of images into `out_dir/<stem>.<ext>`, and with
-        `layers` the colour layer alone into `out_dir/<stem>.layer.png`.
+        `layers` the colour layer alone into `out_dir/<stem>.layer.png`. `hints` is a JSON
+        hint file (its "points" for every page, its "pages" by file name) or a scribble PNG.
 
         Refuses (FileExistsError, before writing anything) to overwrite an input
         or to write two inputs to one file. A file that cannot be read is listed
@@ -344,7 +372,8 @@ class Colorizer:
         with tqdm(total=len(paths), desc="colorizing", unit="image", disable=not progress) as bar:
             for batch in _batches(paths, batch_size):
                 pages = _load_pages(batch, skip_colored, report)
-                maps = self._layer_maps(list(pages.values()))
+                page_hints = [_hints_for(hints, path) for path in pages]
+                maps = self._layer_maps(list(pages.values()), page_hints)
                 for (path, page), small in zip(pages.items(), maps, strict=True):
                     light, layer = _full_layer(page, small, self.flatten)
                     _write(_combine(light, layer), path, targets[path], fmt, report)
@@ -379,6 +408,13 @@ def _output_paths(paths: list[Path], out_dir: Path, suffix: str) -> dict[Path, P
             raise FileExistsError(f"{sources[target]} and {path} would both be written to {target}")
         sources[target] = path
     return {path: target for target, path in sources.items()}
+
+
+def _hints_for(hints: str | os.PathLike | None, page: Path) -> hint_layers.Hints:
+    """The hints of one page of a folder: a JSON file's points for it, or the scribble."""
+    if hints is not None and Path(hints).suffix.lower() == ".json":
+        return hint_layers.read_points(hints, page.name) or None
+    return hints
 
 
 def _layer_path(target: Path) -> Path:

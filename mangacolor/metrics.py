@@ -19,7 +19,7 @@ from skimage import color as skcolor
 from tqdm import tqdm
 
 CHROMA_THRESHOLD = 20.0  # C*ab above which a target pixel counts as clearly coloured
-METRICS = ("psnr", "ssim", "deltaE2000", "deltaE2000_chroma", "colorfulness", "colorfulness_ratio")
+METRICS = ("psnr", "ssim", "deltaE2000", "deltaE2000_chroma", "deltaE2000_hints", "colorfulness", "colorfulness_ratio")
 
 
 def _check(a: np.ndarray, b: np.ndarray) -> None:
@@ -74,19 +74,32 @@ def flat_mask(gray: np.ndarray, tolerance: float = 1.0) -> np.ndarray:
 
     `gray` is the model's input in [-1, 1], (H, W) or (H, W, 1); tolerance in L* units.
     """
-    lightness = (np.asarray(gray, np.float64).reshape(np.shape(gray)[:2]) + 1.0) * 50.0
+    lightness = np.asarray(gray, np.float64)[..., 0] if np.ndim(gray) == 3 else np.asarray(gray, np.float64)
+    lightness = (lightness + 1.0) * 50.0
     spread = ndimage.maximum_filter(lightness, 5) - ndimage.minimum_filter(lightness, 5)
     return spread <= tolerance
 
 
-def image_metrics(image: np.ndarray, target: np.ndarray) -> dict[str, float]:
-    """All per-image metrics of one colorization against its target."""
+def hint_error(image: np.ndarray, hints: np.ndarray | None) -> float:
+    """Mean CIEDE2000 between the output and the hint colours where hints were given (NaN if
+    none): does the output take the colour it was given? `hints` is a hint layer (hints.py)."""
+    if hints is None or not (mask := np.asarray(hints)[..., -1] > 0.5).any():
+        return float("nan")
+    from mangacolor.hints import decode
+
+    wanted = decode(np.asarray(hints)[..., :3][mask])
+    return float(skcolor.deltaE_ciede2000(skcolor.rgb2lab(image[mask]), wanted).mean())
+
+
+def image_metrics(image: np.ndarray, target: np.ndarray, hints: np.ndarray | None = None) -> dict[str, float]:
+    """All per-image metrics of one colorization against its target (and its hints, if any)."""
     de, de_chroma = delta_e2000(image, target)
     return {
         "psnr": psnr(image, target),
         "ssim": ssim(image, target),
         "deltaE2000": de,
         "deltaE2000_chroma": de_chroma,
+        "deltaE2000_hints": hint_error(image, hints),
         "colorfulness": colorfulness(image),
         "target_colorfulness": colorfulness(target),
     }
@@ -94,11 +107,16 @@ def image_metrics(image: np.ndarray, target: np.ndarray) -> dict[str, float]:
 
 def summarize(rows: list[dict[str, float]]) -> dict[str, float]:
     """Means over images; the colourfulness ratio is a ratio of means (stable with gray targets)."""
-    mean = {k: float(np.nanmean([r[k] for r in rows])) for k in rows[0]}
+    mean = {k: _nanmean([r[k] for r in rows]) for k in rows[0]}
     target = mean.pop("target_colorfulness")
     mean["colorfulness_ratio"] = mean["colorfulness"] / target if target else float("nan")
     mean["n_images"] = len(rows)
     return mean
+
+
+def _nanmean(values: list[float]) -> float:
+    finite = [v for v in values if not np.isnan(v)]
+    return float(np.mean(finite)) if finite else float("nan")
 
 
 def to_uint8(images: np.ndarray | tf.Tensor) -> np.ndarray:
@@ -130,9 +148,10 @@ def evaluate(
     for gray, target in tqdm(dataset, desc="evaluating", disable=not progress, unit="batch"):
         fake = colorize(gray)
         targets, baseline = to_uint8(target), gray_copy(gray)
+        hints = np.asarray(gray)[..., 1:] if gray.shape[-1] > 1 else [None] * len(targets)
         for i in range(len(targets)):
-            rows["model"].append(image_metrics(fake[i], targets[i]))
-            rows["gray"].append(image_metrics(baseline[i], targets[i]))
+            rows["model"].append(image_metrics(fake[i], targets[i], hints[i]))
+            rows["gray"].append(image_metrics(baseline[i], targets[i], hints[i]))
     if not rows["model"]:
         raise ValueError("evaluate: the dataset is empty")
     return {name: summarize(r) for name, r in rows.items()}

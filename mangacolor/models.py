@@ -27,11 +27,13 @@ import tensorflow as tf
 from keras import layers
 
 from mangacolor import color
+from mangacolor import hints as hint_layers
 from mangacolor.config import Config
 
 HEADS = ("rgb", "lab", "multiply")
 HEAD_CHANNELS = {"rgb": 3, "lab": 2, "multiply": 3}
 DEFAULT_DEPTH = {"seed": 4, "unet": 5}
+DEFAULT_HINTS = {"seed": False, "unet": True}  # the seed's DCGAN stays exactly as described
 # The seed's 64 filters; the U-Net at 32 trains 3x faster than at 64 and, on a CPU
 # budget, colours better (bench/quality_ablation.csv).
 DEFAULT_WIDTH = {"seed": 64, "unet": 32}
@@ -105,6 +107,26 @@ def combine(lightness: tf.Tensor, layer: tf.Tensor) -> tf.Tensor:
     return color.lab_to_rgb(color.fit_chroma_to_gamut(lab))
 
 
+@keras.saving.register_keras_serializable(package="mangacolor")
+class InputLightness(layers.Layer):
+    """The B&W channel of an input that carries a hint layer after it (hints.py)."""
+
+    def call(self, inputs: tf.Tensor) -> tf.Tensor:
+        return inputs[..., :1]
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return (*input_shape[:-1], 1)
+
+
+def _generator_input(image_size: int | tuple | None, hints: bool) -> tuple[keras.KerasTensor, keras.KerasTensor]:
+    """The generator's input (B&W, then the hint layer if `hints`) and its B&W channel."""
+    if not hints:
+        gray = keras.Input(_input_shape(image_size, 1), name="gray")
+        return gray, gray
+    inputs = keras.Input(_input_shape(image_size, 1 + hint_layers.CHANNELS), name="gray_and_hints")
+    return inputs, InputLightness(name="gray")(inputs)
+
+
 def _input_shape(image_size: int | tuple[int | None, int | None] | None, channels: int) -> tuple:
     if image_size is None:
         return (None, None, channels)
@@ -137,15 +159,15 @@ def _output_head(gray: keras.KerasTensor, features: keras.KerasTensor, head: str
 
 
 def seed_generator(
-    image_size: int | tuple | None = 256, depth: int = 4, width: int = 64, head: str = "rgb"
+    image_size: int | tuple | None = 256, depth: int = 4, width: int = 64, head: str = "rgb", hints: bool = False
 ) -> keras.Model:
     """The seed's encoder-decoder: `depth` strided convolutions down, `depth - 1`
     transposed convolutions up, and a stride-2 transposed convolution to RGB."""
     _check_head(head)
     _check_divisible(image_size, depth)
     filters = [width * min(2**i, 8) for i in range(depth)]
-    gray = keras.Input(_input_shape(image_size, 1), name="gray")
-    x = gray
+    inputs, gray = _generator_input(image_size, hints)
+    x = inputs
     for i, f in enumerate(filters):
         x = layers.Conv2D(f, 4, strides=2, padding="same", name=f"down{i + 1}_conv")(x)
         x = layers.BatchNormalization(name=f"down{i + 1}_bn")(x)
@@ -155,7 +177,7 @@ def seed_generator(
         x = layers.BatchNormalization(name=f"up{i + 1}_bn")(x)
         x = layers.ReLU(name=f"up{i + 1}_relu")(x)
     x = layers.Conv2DTranspose(HEAD_CHANNELS[head], 4, strides=2, padding="same", name="out_deconv")(x)
-    return keras.Model(gray, _output_head(gray, x, head), name=f"seed_generator_{head}")
+    return keras.Model(inputs, _output_head(gray, x, head), name=f"seed_generator_{head}")
 
 
 def seed_discriminator(image_size: int | tuple = 256, width: int = 64) -> keras.Model:
@@ -183,13 +205,14 @@ def unet_generator(
     width: int = 32,
     head: str = "lab",
     dropout: float = 0.5,
+    hints: bool = False,
 ) -> keras.Model:
     """A U-Net: strided convolutions down, upsample-and-convolve up, skips at every scale."""
     _check_head(head)
     _check_divisible(image_size, depth)
     filters = [width * min(2**i, 8) for i in range(depth)]
-    gray = keras.Input(_input_shape(image_size, 1), name="gray")
-    x, skips = gray, []
+    inputs, gray = _generator_input(image_size, hints)
+    x, skips = inputs, []
     for i, f in enumerate(filters):
         x = layers.Conv2D(f, 4, strides=2, padding="same", use_bias=i == 0, name=f"down{i + 1}_conv")(x)
         if i > 0:
@@ -205,10 +228,10 @@ def unet_generator(
         x = layers.ReLU(name=f"up{i + 1}_relu")(x)
         x = layers.Concatenate(name=f"up{i + 1}_skip")([x, skip])
     x = layers.UpSampling2D(interpolation="bilinear", name="out_resize")(x)
-    x = layers.Concatenate(name="out_skip")([x, gray])
+    x = layers.Concatenate(name="out_skip")([x, inputs])
     x = layers.Conv2D(width // 2, 3, padding="same", activation="relu", name="out_conv1")(x)
     x = layers.Conv2D(HEAD_CHANNELS[head], 3, padding="same", name="out_conv2")(x)
-    return keras.Model(gray, _output_head(gray, x, head), name=f"unet_generator_{head}")
+    return keras.Model(inputs, _output_head(gray, x, head), name=f"unet_generator_{head}")
 
 
 def patchgan_discriminator(image_size: int | tuple | None = 256, width: int = 32, depth: int = 3) -> keras.Model:
@@ -252,8 +275,19 @@ def build_generator(config: Config, image_size: int | tuple | None = None) -> ke
         depth=config.depth or DEFAULT_DEPTH[config.arch],
         width=config.width or DEFAULT_WIDTH[config.arch],
         head=config.head,
+        hints=hints_enabled(config),
         **extra,
     )
+
+
+def hints_enabled(config: Config) -> bool:
+    """Whether `config`'s generator takes a hint layer: its setting, else the architecture's default."""
+    return DEFAULT_HINTS[config.arch] if config.hints is None else config.hints
+
+
+def takes_hints(generator: keras.Model) -> bool:
+    """Whether a built generator takes a hint layer after its B&W channel."""
+    return generator.input_shape[-1] > 1
 
 
 def build_discriminator(config: Config) -> keras.Model:

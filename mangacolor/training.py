@@ -59,8 +59,8 @@ class ColorizationGAN(keras.Model):
     def metrics(self) -> list[keras.metrics.Metric]:
         return list(self.trackers.values())
 
-    def call(self, gray: tf.Tensor, training: bool = False) -> tf.Tensor:
-        return self.generator(gray, training=training)
+    def call(self, inputs: tf.Tensor, training: bool = False) -> tf.Tensor:
+        return self.generator(inputs, training=training)
 
     def _report(self, **values: tf.Tensor) -> dict[str, tf.Tensor]:
         for name, value in values.items():
@@ -68,19 +68,20 @@ class ColorizationGAN(keras.Model):
         return {name: self.trackers[name].result() for name in values}
 
     def train_step(self, batch: tuple[tf.Tensor, tf.Tensor]) -> dict[str, tf.Tensor]:
-        gray, target = batch
+        inputs, target = batch
+        gray = inputs[..., :1]  # the discriminator judges (B&W, colour) pairs; hints are the generator's
         # Gradients are summed over replicas: average the loss over all of them.
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         if not self.adversarial:
             # L1 warm-up: the discriminator's verdict would be weighted by zero, so
             # neither network spends time on it (1.3x the images per second: bench/train_throughput.py).
             with tf.GradientTape() as g_tape:
-                g_l1 = losses.l1_loss(target, self.generator(gray, training=True), self.chroma_weight)
+                g_l1 = losses.l1_loss(target, self.generator(inputs, training=True), self.chroma_weight)
                 g_loss = self.l1_weight * g_l1 / replicas
             self._apply(self.g_optimizer, g_tape, g_loss, self.generator)
             return self._report(g_l1=g_l1)
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            fake = self.generator(gray, training=True)
+            fake = self.generator(inputs, training=True)
             real_out = self.discriminator(tf.concat([gray, target], -1), training=True)
             fake_out = self.discriminator(tf.concat([gray, tf.cast(fake, gray.dtype)], -1), training=True)
             g_adv = losses.generator_adversarial_loss(fake_out, self.from_logits)
@@ -104,8 +105,8 @@ class ColorizationGAN(keras.Model):
         optimizer.apply(grads, net.trainable_variables)
 
     def test_step(self, batch: tuple[tf.Tensor, tf.Tensor]) -> dict[str, tf.Tensor]:
-        gray, target = batch
-        fake = tf.cast(self.generator(gray, training=False), tf.float32)
+        inputs, target = batch
+        fake = tf.cast(self.generator(inputs, training=False), tf.float32)
         psnr = tf.image.psnr((target + 1.0) / 2.0, (fake + 1.0) / 2.0, max_val=1.0)
         return self._report(l1=losses.l1_loss(target, fake), psnr=tf.reduce_mean(psnr))
 
@@ -159,7 +160,7 @@ def build_gan(config: Config, policy: str = "float32") -> ColorizationGAN:
         chroma_weight=config.chroma_weight,
     )
     size = config.image_size
-    gan.build((None, size, size, 1))
+    gan.build(gan.generator.input_shape[:1] + (size, size) + gan.generator.input_shape[-1:])
     # Built optimizers let BackupAndRestore load their state before the first step.
     gan.g_optimizer.build(gan.generator.trainable_variables)
     gan.d_optimizer.build(gan.discriminator.trainable_variables)
@@ -181,7 +182,7 @@ class SampleGrid(keras.callbacks.Callback):
         if (epoch + 1) % self.every:
             return
         fake = self.model.generator.predict(self.gray, verbose=0)
-        grid = visualize.make_grid([self.gray, fake, self.target])
+        grid = visualize.make_grid([visualize.input_with_hints(self.gray), fake, self.target])
         visualize.save_png(self.folder / f"epoch_{epoch + 1:03d}.png", grid)
         if self.writer is not None:
             with self.writer.as_default():
@@ -451,6 +452,7 @@ def train(
     try:
         skipped = data.SkippedFiles()
         batch = config.batch_size
+        hints = models.hints_enabled(config)
         train_ds = data.load_dataset(
             config.data,
             "train",
@@ -462,6 +464,7 @@ def train(
             seed=config.seed,
             skipped=skipped,
             drop_remainder=True,
+            hints="random" if hints else None,
         )
         val_ds = data.load_dataset(
             config.data,
@@ -471,6 +474,7 @@ def train(
             config.simulation,
             config.series,
             skipped=skipped,
+            hints=0 if hints else None,  # validation and the best epoch: the automatic mode
         )
         with strategy.scope():
             gan = build_gan(config, policy)

@@ -19,6 +19,21 @@ def to_uint8(images: np.ndarray) -> np.ndarray:
     return np.repeat(out, 3, axis=-1) if out.shape[-1] == 1 else out
 
 
+def input_with_hints(inputs: np.ndarray) -> np.ndarray:
+    """Model inputs as uint8 RGB pictures: the B&W channel, with any hints painted in their colour."""
+    inputs = np.asarray(inputs, np.float32)
+    picture = to_uint8(inputs[..., :1])
+    if inputs.shape[-1] == 1:
+        return picture
+    from skimage.color import lab2rgb
+
+    from mangacolor.hints import decode
+
+    mask = inputs[..., -1:] > 0.5
+    colours = np.clip(lab2rgb(decode(inputs[..., 1:4])) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    return np.where(mask, colours, picture)
+
+
 def make_grid(columns: Sequence[np.ndarray], gap: int = 4) -> np.ndarray:
     """One row per image, one column per kind (e.g. input, generated, target), as uint8 RGB."""
     columns = [to_uint8(c) if np.asarray(c).dtype != np.uint8 else np.asarray(c) for c in columns]

@@ -32,7 +32,7 @@ def _drawing(height: int, width: int) -> np.ndarray:
 
 def _vivid_multiply_generator(factor_logit: float = -1.0, chroma_logit: float = 2.0) -> keras.Model:
     """An untrained Multiply-head generator biased to orange (strong by default), darkened paper."""
-    generator = models.build_generator(Config(head="multiply", width=8, depth=3))
+    generator = models.build_generator(Config(head="multiply", width=8, depth=3, hints=False))
     generator.get_layer("out_conv2").bias.assign([factor_logit, chroma_logit, chroma_logit])
     return generator
 
@@ -85,7 +85,7 @@ def test_multiply_head_multiplies_lightness_and_keeps_chroma_in_gamut():
 
 
 def test_lab_head_layer_has_factor_one():
-    generator = models.build_generator(Config(head="lab", width=8, depth=3))
+    generator = models.build_generator(Config(head="lab", width=8, depth=3, hints=False))
     layer = models.colour_layer(generator)(tf.zeros((1, 32, 32, 1))).numpy()
     np.testing.assert_allclose(layer[..., 0], 1.0)
 
@@ -192,9 +192,7 @@ def test_flatten_keeps_a_clearly_coloured_background():
 
 
 def test_a_small_multiply_model_colours_the_paper_inside_a_drawing(shapes_dir: Path, tmp_path: Path):
-    config = Config(
-        data=str(shapes_dir), epochs=20, learning_rate=1e-3, head="multiply", simulation="lineart", **TINY
-    )
+    config = Config(data=str(shapes_dir), epochs=20, learning_rate=1e-3, head="multiply", simulation="lineart", **TINY)
     train(config, tmp_path / "run", verbose=0)
     colorizer = Colorizer(tmp_path / "run", flatten=False)
     chroma, error, baseline = [], [], []

@@ -136,7 +136,7 @@ def test_resize_conv_upsampling_has_far_less_checkerboard_than_transposed_convol
     energy = {}
     for arch in ("seed", "unet"):
         keras.utils.set_random_seed(0)
-        generator = models.build_generator(Config(arch=arch, head="lab"), 128)
+        generator = models.build_generator(Config(arch=arch, head="lab", hints=False), 128)
         out = metrics.to_uint8(generator(gray[None], training=False))[0]
         energy[arch] = metrics.high_frequency_chroma(out, flat)
     assert energy["unet"] < 0.5 * energy["seed"], energy

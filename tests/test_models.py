@@ -81,7 +81,7 @@ def test_patchgan_gives_a_logit_per_patch_with_a_70_pixel_receptive_field():
 @pytest.mark.parametrize("head", ["rgb", "lab"])
 @pytest.mark.parametrize("size", [128, 256, (64, 160)])
 def test_every_model_builds_at_square_and_non_square_sizes(arch, head, size):
-    config = Config(arch=arch, head=head, width=8)
+    config = Config(arch=arch, head=head, width=8, hints=False)
     g = models.build_generator(config, size)
     h, w = (size, size) if isinstance(size, int) else size
     x = np.random.default_rng(0).uniform(-1, 1, (1, h, w, 1)).astype("float32")
@@ -92,7 +92,7 @@ def test_every_model_builds_at_square_and_non_square_sizes(arch, head, size):
 
 
 def test_open_size_generator_takes_any_multiple_of_2_to_the_depth():
-    g = models.build_generator(Config(arch="unet", width=8, depth=4))
+    g = models.build_generator(Config(arch="unet", width=8, depth=4, hints=False))
     for shape in [(1, 48, 80, 1), (2, 128, 32, 1)]:
         assert g(np.zeros(shape, "float32")).shape == (*shape[:3], 3)
     with pytest.raises(ValueError, match="not divisible"):
@@ -101,7 +101,7 @@ def test_open_size_generator_takes_any_multiple_of_2_to_the_depth():
 
 @pytest.mark.parametrize("arch", ["seed", "unet"])
 def test_lab_head_keeps_the_input_lightness(arch: str):
-    g = models.build_generator(Config(arch=arch, head="lab", width=8), 64)
+    g = models.build_generator(Config(arch=arch, head="lab", width=8, hints=False), 64)
     # Make the untrained net predict strong chroma: the gamut fit must still keep L.
     last = [layer for layer in g.layers if layer.name.startswith("out") and layer.weights][-1]
     last.bias.assign(np.array([3.0, -3.0], "float32"))
@@ -127,7 +127,7 @@ def test_parameters_and_flops_are_reported():
 
 
 def test_saved_model_loads_in_a_fresh_process_with_identical_outputs(tmp_path: Path):
-    g = models.build_generator(Config(arch="unet", head="lab", width=8, depth=3))
+    g = models.build_generator(Config(arch="unet", head="lab", width=8, depth=3, hints=False))
     x = np.random.default_rng(2).uniform(-1, 1, (1, 48, 64, 1)).astype("float32")
     np.save(tmp_path / "x.npy", x)
     np.save(tmp_path / "y.npy", np.asarray(g(x)))
@@ -143,3 +143,19 @@ def test_saved_model_loads_in_a_fresh_process_with_identical_outputs(tmp_path: P
     out = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "identical" in out.stdout
+
+
+def test_hint_input_is_a_second_block_of_channels_and_the_seed_keeps_its_shape():
+    seed = models.build_generator(Config(arch="seed"), 64)
+    assert seed.input_shape == (None, 64, 64, 1)  # the seed's DCGAN, exactly as described
+    unet = models.build_generator(Config(arch="unet", width=8, depth=3), 64)
+    assert unet.input_shape == (None, 64, 64, 5) and models.takes_hints(unet)
+    x = np.random.default_rng(3).uniform(-1, 1, (1, 64, 64, 5)).astype("float32")
+    x[..., 1:] = 0.0
+    no_hints = np.asarray(unet(x))
+    x[..., 1:] = 0.5  # a hint everywhere changes the output; the lightness is the B&W channel's
+    assert np.abs(np.asarray(unet(x)) - no_hints).max() > 1e-3
+    hinted = models.build_generator(Config(arch="seed", hints=True, head="lab"), 64)
+    assert hinted.input_shape == (None, 64, 64, 5)
+    lightness = rgb_to_lab((np.asarray(hinted(x)) + 1) / 2).numpy()[..., 0]
+    assert np.abs(lightness - (x[..., 0] + 1) * 50).max() < 0.5
