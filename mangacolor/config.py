@@ -22,11 +22,11 @@ class Config:
     # Data
     data: str | None = None  # folder, Kaggle root or paired folder; None: bundled sample
     series: tuple[str, ...] | None = None  # Kaggle layout only: which series to use
-    simulation: str = "gray"  # how B&W input is made from colour: see data.SIMULATIONS
+    simulation: str = "manga"  # how B&W input is made from colour: grayscale and line art, data.MANGA_MIX
     max_images: int | None = None  # cap the training set (quick runs)
     # Model
     arch: str = "unet"  # "seed" (the seed's DCGAN, as described) or "unet" (U-Net + PatchGAN)
-    head: str = "lab"  # "rgb": tanh RGB; "lab": predicts a*b*, keeps the input's L
+    head: str = "multiply"  # "rgb": tanh RGB; "lab": a*b*, keeps the input's L; "multiply": a colour layer under the ink
     depth: int | None = None  # downsampling steps; None: the architecture's default
     width: int | None = None  # filters of the first layer; None: the architecture's default
     dropout: float = 0.5  # U-Net only: pix2pix's dropout in the first three decoder blocks

@@ -19,7 +19,7 @@ from scipy import ndimage
 INK_LIGHTNESS = 60.0  # L* below which a pixel counts as ink
 PAPER_LIGHTNESS = 90.0  # L* above which a pixel counts as paper
 LINE_ART_MIDTONES = 0.1  # a page with fewer mid-tone pixels than this is a B&W drawing
-BACKGROUND_CHROMA = 20.0  # C*ab the paper around a drawing must have to keep its colour
+BACKGROUND_CHROMA = 20.0  # C*ab the paper around a drawing must have to keep its colour (bench/quality.py)
 MEDIAN_SAMPLES = 400_000  # pixels the region medians are estimated from, at most
 DETECT_SAMPLES = 1_000_000  # pixels `is_line_art` looks at, at most
 
@@ -74,12 +74,16 @@ def flatten(layer: np.ndarray, lightness: np.ndarray) -> np.ndarray:
     """One colour per closed region of the drawing: a new (H, W, 3) colour layer.
 
     `layer` is the predicted (factor, a*, b*) at the page's resolution, `lightness`
-    the page's L*. Ink pixels keep their prediction (the ink hides it); the paper
-    around the drawing becomes paper again (factor 1, no chroma) unless the
-    network gave it a clear colour (median C*ab above BACKGROUND_CHROMA).
+    the page's L*. Ink pixels keep their prediction (the ink hides it). The paper
+    around the drawing (regions touching the border) becomes paper again (factor
+    1, no chroma) wherever the network's colour is faint (C*ab up to
+    BACKGROUND_CHROMA: a halo) and keeps a clear colour: a region whose outline
+    has a gap leaks into the background, and its fill is still coloured.
     """
     labels, background = regions(lightness)
-    medians = region_medians(layer, labels)
-    chroma = np.hypot(medians[background, 1], medians[background, 2])
-    medians[background[chroma <= BACKGROUND_CHROMA]] = (1.0, 0.0, 0.0)
-    return np.where(labels[..., None] > 0, medians[labels], layer).astype(np.float32)
+    flat = np.where(labels[..., None] > 0, region_medians(layer, labels)[labels], layer)
+    outside = np.isin(labels, background)
+    faint = np.hypot(layer[..., 1], layer[..., 2]) <= BACKGROUND_CHROMA
+    flat[outside & faint] = (1.0, 0.0, 0.0)
+    flat[outside & ~faint] = layer[outside & ~faint]
+    return flat.astype(np.float32)
