@@ -3,10 +3,12 @@
     python bench/inference.py [--model RUN_OR_KERAS] [--sizes 1654x2339,4000x6000] [--panels 64]
 
 Pages are synthetic: the bundled B&W drawings laid out on white paper (1654 x 2339
-is A4 at 200 dpi). Each case runs in a fresh subprocess, so its peak RSS
-(ru_maxrss) is its own; the model is called once on a small page first, so the
-times leave out start-up and tracing. Without --model the generator is the
-default architecture, untrained: speed does not depend on the weights.
+is A4 at 200 dpi), so they are B&W drawings and flattened by region (flatten.py);
+each page is also timed without flattening, to show what flattening costs. Each
+case runs in a fresh subprocess, so its peak RSS (ru_maxrss) is its own; the
+model is called once on a small page first, so the times leave out start-up and
+tracing. Without --model the generator is the default architecture, untrained:
+speed does not depend on the weights.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ def run_case(args: argparse.Namespace) -> dict[str, float]:
     from mangacolor.inference import Colorizer
 
     model = args.model or models.build_generator(Config())
-    colorizer = Colorizer(model, size=args.size, tile=args.tile)
+    colorizer = Colorizer(model, size=args.size, tile=args.tile, flatten=None if args.flatten else False)
     colorizer.colorize(np.full((1024, 768), 255, np.uint8))
     baseline = _peak_rss_mb()
     start = time.perf_counter()
@@ -84,7 +86,7 @@ def run_case(args: argparse.Namespace) -> dict[str, float]:
     }
 
 
-def _measure(case: str, path: Path, tile: bool, args: argparse.Namespace) -> dict[str, float]:
+def _measure(case: str, path: Path, tile: bool, args: argparse.Namespace, flatten: bool = True) -> dict[str, float]:
     command = [
         sys.executable,
         __file__,
@@ -95,7 +97,7 @@ def _measure(case: str, path: Path, tile: bool, args: argparse.Namespace) -> dic
         "--size",
         str(args.size),
     ]
-    command += ["--tile"] * tile + (["--model", args.model] if args.model else [])
+    command += ["--tile"] * tile + ["--no-flatten"] * (not flatten) + (["--model", args.model] if args.model else [])
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode:
         raise RuntimeError(f"{' '.join(command)} failed:\n{result.stderr[-3000:]}")
@@ -116,9 +118,9 @@ def run_all(args: argparse.Namespace) -> list[tuple[str, str, dict[str, float]]]
         for width, height in _parse_sizes(args.sizes):
             path = Path(tmp) / f"page_{width}x{height}.png"
             synthetic_page(width, height).save(path)
-            for tile in (False, True):
-                mode = "tile" if tile else "one pass"
-                rows.append((f"page {width} x {height}", mode, _measure("page", path, tile, args)))
+            for tile, flatten in ((False, True), (False, False), (True, True)):
+                mode = ("tile" if tile else "one pass") + ("" if flatten else ", no flattening")
+                rows.append((f"page {width} x {height}", mode, _measure("page", path, tile, args, flatten)))
         write_panels(Path(tmp) / "panels", args.panels)
         folder = _measure("folder", Path(tmp) / "panels", False, args)
         rows.append((f"folder of {args.panels} 256-px panels", "one pass", folder))
@@ -155,6 +157,7 @@ def main() -> None:
     parser.add_argument("--case", choices=["page", "folder"], help=argparse.SUPPRESS)
     parser.add_argument("--input", help=argparse.SUPPRESS)
     parser.add_argument("--tile", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--no-flatten", dest="flatten", action="store_false", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.case:
         print(json.dumps(run_case(args)))

@@ -26,7 +26,9 @@ class Config:
     max_images: int | None = None  # cap the training set (quick runs)
     # Model
     arch: str = "unet"  # "seed" (the seed's DCGAN, as described) or "unet" (U-Net + PatchGAN)
-    head: str = "multiply"  # "rgb": tanh RGB; "lab": a*b*, keeps the input's L; "multiply": a colour layer under the ink
+    head: str = (
+        "multiply"  # "rgb": tanh RGB; "lab": a*b*, keeps the input's L; "multiply": a colour layer under the ink
+    )
     depth: int | None = None  # downsampling steps; None: the architecture's default
     width: int | None = None  # filters of the first layer; None: the architecture's default
     dropout: float = 0.5  # U-Net only: pix2pix's dropout in the first three decoder blocks

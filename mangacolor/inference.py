@@ -273,6 +273,8 @@ class Colorizer:
         """The colorized page and its colour layer alone (as on white paper), both uint8 RGB
         of the input's size: the layer can be edited and laid under the line art (Multiply)."""
         page = as_rgb(image)
+        if isinstance(image, (str, os.PathLike)):
+            hints = _hints_for(hints, Path(image))  # a JSON file's points for this page by name
         light, layer = _full_layer(page, self._layer_maps([page], [hints])[0], self.flatten)
         return _combine(light, layer), layer_to_rgb(layer)
 

@@ -335,6 +335,26 @@ def restore_best(generator: keras.Model, best: Path) -> None:
         generator.set_weights(keras.saving.load_model(best, compile=False).get_weights())
 
 
+def recalibrate_batchnorm(generator: keras.Model, dataset: tf.data.Dataset, batches: int = 20) -> None:
+    """Re-estimate the BatchNorm statistics of the final generator on training batches.
+
+    The moving averages kept during training follow the last few batches, whose
+    mix of inputs (grayscale or line art, many hints or none) varies, and they
+    lag behind the weights; validation L1 then jumps from epoch to epoch though
+    the training loss falls steadily. Averaging the statistics of `batches`
+    batches with the final weights, as SWA does after averaging weights
+    (Izmailov et al. 2018), fixes that (bench/quality.py measures it).
+    """
+    norms = [layer for layer in generator.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    momenta = [layer.momentum for layer in norms]
+    for k, (inputs, _) in enumerate(dataset.take(batches)):
+        for layer in norms:
+            layer.momentum = k / (k + 1)  # a running mean over the batches seen so far
+        generator(inputs, training=True)
+    for layer, momentum in zip(norms, momenta, strict=True):
+        layer.momentum = momentum
+
+
 def save_generator(generator: keras.Model, path: Path) -> None:
     """Save a `.keras` file atomically (the temporary name must end in .keras)."""
     tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
@@ -504,6 +524,7 @@ def train(
             shuffle=False,
         )
         restore_best(gan.generator, run_dir / "checkpoints" / "best.keras")
+        recalibrate_batchnorm(gan.generator, train_ds)
         if config.calibrate:
             gain = calibrate_chroma_gain(gan.generator, val_ds)
             print(f"chroma gain calibrated on the validation split: {gain:g}")

@@ -194,3 +194,18 @@ def test_loss_plot_keeps_epochs_aligned_and_says_when_a_group_is_not_reported_ye
     assert [line.get_label() for line in adversarial.lines] == ["d_real"]
     assert list(adversarial.lines[0].get_xdata()) == [1, 2, 3]
     assert not empty.lines and "not reported yet" in empty.texts[0].get_text()
+
+
+def test_batchnorm_recalibration_averages_the_statistics_of_the_batches_it_sees():
+    import tensorflow as tf
+
+    from mangacolor.training import recalibrate_batchnorm
+
+    inputs = keras.Input((4, 4, 1))
+    model = keras.Model(inputs, keras.layers.BatchNormalization(momentum=0.9)(inputs))
+    batches = [np.full((2, 4, 4, 1), v, np.float32) for v in (1.0, 2.0, 6.0)]
+    dataset = tf.data.Dataset.from_tensor_slices((np.concatenate(batches), np.zeros(6))).batch(2)
+    recalibrate_batchnorm(model, dataset)
+    norm = model.layers[-1]
+    assert float(norm.moving_mean.numpy()[0]) == pytest.approx(3.0)  # (1 + 2 + 6) / 3, not the last batch's 6
+    assert norm.momentum == 0.9

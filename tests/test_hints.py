@@ -1,0 +1,126 @@
+"""Colour hints: sampled from the target for training, placed from page coordinates, followed by a model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image, ImageDraw
+from skimage import color as skcolor
+
+from mangacolor import data, hints, metrics, models
+from mangacolor.inference import Colorizer
+
+
+def _flat_colour_image(size: int = 64) -> np.ndarray:
+    """Left half red, right half blue, on nothing else: every hint's colour is known."""
+    rgb = np.zeros((size, size, 3), np.float32)
+    rgb[:, : size // 2] = (0.85, 0.15, 0.1)
+    rgb[:, size // 2 :] = (0.1, 0.2, 0.85)
+    return rgb
+
+
+def test_sampled_hints_carry_the_targets_colour_where_the_mask_is():
+    rgb = _flat_colour_image()
+    layer = hints.sample(tf.constant(rgb), 6, patch=3, seed=tf.constant([1, 2])).numpy()
+    mask = layer[..., -1] > 0.5
+    assert 9 <= mask.sum() <= 6 * 9
+    lab = hints.decode(layer[..., :3][mask])
+    truth = skcolor.rgb2lab(rgb)[mask]
+    inner = np.abs(np.arange(64) - 32)[None, :].repeat(64, 0)[mask] > 2  # away from the red-blue edge
+    assert np.abs(lab - truth)[inner].max() < 1.0
+    assert (layer[~mask] == 0).all()
+
+
+def test_training_hints_vary_in_number_and_some_images_get_none():
+    rgb = tf.constant(_flat_colour_image())
+    tf.random.set_seed(0)
+    counts = [int(hints.random_hints(rgb)[..., -1].numpy().sum() > 0) for _ in range(60)]
+    assert 5 < counts.count(0) < 30  # about a quarter with none
+    evaluation = [hints.fixed_hints(rgb, 5).numpy() for _ in range(2)]
+    np.testing.assert_array_equal(*evaluation)  # the same hints every time
+
+
+def test_the_pipeline_adds_a_hint_layer_after_the_bw_channel():
+    pairs = data.find_pairs(split="val")[:4]
+    inputs, _ = next(iter(data.make_dataset(pairs, 64, 4, training=False, hints=5)))
+    assert inputs.shape == (4, 64, 64, 5)
+    assert (inputs[..., -1].numpy().reshape(4, -1).sum(axis=1) >= 9).all()
+
+
+def test_points_on_a_non_square_page_land_where_they_were_given():
+    page_shape, shape = (300, 700, 3), (30, 70)
+    layer = hints.points_layer([hints.Point(650, 50, (0, 0, 255))], page_shape, shape)
+    ys, xs = np.nonzero(layer[..., -1])
+    assert abs(ys.mean() - 5) <= 1 and abs(xs.mean() - 65) <= 1
+    with pytest.raises(ValueError, match="outside the page"):
+        hints.points_layer([hints.Point(700, 10, (0, 0, 0))], page_shape, shape)
+
+
+def _hint_painter() -> keras.Model:
+    """A Multiply-head generator that paints exactly its hints' a*b* and nothing elsewhere:
+    where its output is coloured shows where the hints landed."""
+    inputs = keras.Input((None, None, 5))
+    features = keras.layers.Conv2D(3, 1, name="out_conv2")(inputs)
+    gray = models.InputLightness()(inputs)
+    generator = keras.Model(inputs, models.MultiplyHead(name="multiply")(gray, features))
+    kernel = np.zeros((1, 1, 5, 3), np.float32)
+    kernel[0, 0, 2, 1] = kernel[0, 0, 3, 2] = 1.5  # hint a*, b* (scaled) -> a*, b* features
+    generator.get_layer("out_conv2").set_weights([kernel, np.array([8.0, 0.0, 0.0], np.float32)])
+    return generator
+
+
+def test_hints_at_full_resolution_colour_the_right_place_of_a_non_square_page(tmp_path: Path):
+    page = np.full((300, 700, 3), 200, np.uint8)  # grey paper: no flattening
+    Image.fromarray(page).save(tmp_path / "page.png")
+    colorizer = Colorizer(_hint_painter(), size=140, flatten=False)
+    spec = {"palette": {"sky": "#2050e0"}, "pages": {"page.png": [{"x": 640, "y": 40, "color": "sky"}]}}
+    (tmp_path / "hints.json").write_text(json.dumps(spec))
+    points = hints.read_points(tmp_path / "hints.json", "page.png")
+    # As points for an array, and as the hint file for the page's file (its points found by name).
+    for image, given in ((page, points), (tmp_path / "page.png", tmp_path / "hints.json")):
+        out = colorizer.colorize(image, hints=given)
+        chroma = np.hypot(*skcolor.rgb2lab(out)[..., 1:].transpose(2, 0, 1))
+        assert chroma[35:45, 635:645].mean() > 20, "coloured where the hint was given"
+        assert chroma[:, :600].max() < 2 and chroma[100:].max() < 2, "nowhere else"
+
+
+def test_a_scribble_of_another_size_is_scaled_to_the_page(tmp_path: Path):
+    scribble = Image.new("RGBA", (70, 30), (0, 0, 0, 0))
+    ImageDraw.Draw(scribble).rectangle([0, 20, 8, 29], fill=(220, 40, 30, 255))  # bottom left
+    scribble.save(tmp_path / "scribble.png")
+    out = Colorizer(_hint_painter(), size=140, flatten=False).colorize(
+        np.full((300, 700, 3), 200, np.uint8), hints=tmp_path / "scribble.png"
+    )
+    lab = skcolor.rgb2lab(out)
+    assert lab[220:290, 10:70, 1].mean() > 15 and np.abs(lab[:150, :, 1:]).max() < 2
+
+
+def test_bad_hint_files_and_colours_get_clear_errors(tmp_path: Path):
+    (tmp_path / "bad.json").write_text("{not json")
+    with pytest.raises(ValueError, match="bad.json: not a usable hint file"):
+        hints.read_points(tmp_path / "bad.json")
+    (tmp_path / "colour.json").write_text(json.dumps({"points": [{"x": 1, "y": 1, "color": "hair"}]}))
+    with pytest.raises(ValueError, match="'hair' is not a colour"):
+        hints.read_points(tmp_path / "colour.json")
+
+
+def test_hints_for_a_model_without_hint_input_are_refused():
+    generator = models.build_generator(models.Config(hints=False, width=8, depth=3))
+    with pytest.raises(ValueError, match="takes no colour hints"):
+        Colorizer(generator, size=64).colorize(
+            np.full((64, 64, 3), 200, np.uint8), hints=[hints.Point(1, 1, (0, 0, 0))]
+        )
+
+
+def test_hint_error_is_small_where_the_output_takes_the_hinted_colour():
+    rgb = _flat_colour_image()
+    layer = hints.sample(tf.constant(rgb), 5, patch=3, seed=tf.constant([3, 4])).numpy()
+    image = np.round(rgb * 255).astype(np.uint8)
+    assert metrics.hint_error(image, layer) < 1.5
+    assert metrics.hint_error(np.full_like(image, 128), layer) > 20
+    assert np.isnan(metrics.hint_error(image, np.zeros_like(layer)))
