@@ -70,7 +70,7 @@ def region_medians(layer: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return medians
 
 
-def flatten(layer: np.ndarray, lightness: np.ndarray) -> np.ndarray:
+def flatten(layer: np.ndarray, lightness: np.ndarray, hints: np.ndarray | None = None) -> np.ndarray:
     """One colour per closed region of the drawing: a new (H, W, 3) colour layer.
 
     `layer` is the predicted (factor, a*, b*) at the page's resolution, `lightness`
@@ -79,11 +79,36 @@ def flatten(layer: np.ndarray, lightness: np.ndarray) -> np.ndarray:
     1, no chroma) wherever the network's colour is faint (C*ab up to
     BACKGROUND_CHROMA: a halo) and keeps a clear colour: a region whose outline
     has a gap leaks into the background, and its fill is still coloured.
+
+    `hints` (H, W, 4), a hint layer at the page's resolution: a region the user
+    put a hint in takes the hint's colour, as a colourist's bucket fill would.
     """
     labels, background = regions(lightness)
-    flat = np.where(labels[..., None] > 0, region_medians(layer, labels)[labels], layer)
-    outside = np.isin(labels, background)
+    medians = region_medians(layer, labels)
+    hinted = _hinted_regions(labels, hints) if hints is not None else {}
+    for label, colour in hinted.items():
+        medians[label] = colour
+    flat = np.where(labels[..., None] > 0, medians[labels], layer)
+    outside = np.isin(labels, np.setdiff1d(background, list(hinted)))
     faint = np.hypot(layer[..., 1], layer[..., 2]) <= BACKGROUND_CHROMA
     flat[outside & faint] = (1.0, 0.0, 0.0)
     flat[outside & ~faint] = layer[outside & ~faint]
     return flat.astype(np.float32)
+
+
+def _hinted_regions(labels: np.ndarray, hints: np.ndarray) -> dict[int, np.ndarray]:
+    """{region label: (factor, a*, b*)} for the regions hints were given in. Each hint (a
+    connected blob of the mask) counts for the region most of it lies in, so a hint patch
+    that reaches over a line does not colour the region on the other side."""
+    from mangacolor.hints import decode
+
+    blobs, _ = ndimage.label(hints[..., -1] > 0.5)
+    wanted: dict[int, list[np.ndarray]] = {}
+    for blob, box in enumerate(ndimage.find_objects(blobs), start=1):
+        inside, under = blobs[box] == blob, labels[box]
+        if not (under[inside] > 0).any():
+            continue  # a hint on the ink: the ink hides its colour
+        label = int(np.bincount(under[inside & (under > 0)]).argmax())
+        lab = decode(np.median(hints[box][inside & (under == label), :3], axis=0))
+        wanted.setdefault(label, []).append(np.array([lab[0] / 100.0, lab[1], lab[2]], np.float32))
+    return {label: np.median(colours, axis=0) for label, colours in wanted.items()}

@@ -155,13 +155,24 @@ def recolor(page: np.ndarray, layer: np.ndarray, flatten: bool | None = None) ->
     return _combine(*_full_layer(page, layer, flatten))
 
 
-def _full_layer(page: np.ndarray, layer: np.ndarray, flatten: bool | None) -> tuple[np.ndarray, np.ndarray]:
-    """The page's L* and its colour layer at full resolution, flattened as asked."""
+def _full_layer(
+    page: np.ndarray, layer: np.ndarray, flatten: bool | None, hints: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The page's L* and its colour layer at full resolution, flattened as asked; a closed
+    region with a hint (a low-resolution hint layer) takes the hint's colour."""
     light = lightness(page)
     full = upsample(layer, page.shape)
     if flatten or (flatten is None and flat.is_line_art(light)):
-        full = flat.flatten(full, light)
+        given = None if hints is None or not hints[..., -1].any() else _nearest(hints, page.shape)
+        full = flat.flatten(full, light, given)
     return light, full
+
+
+def _nearest(layer: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """A hint layer resized to the page's (H, W) by nearest neighbour: masks stay masks."""
+    rows = np.minimum((np.arange(shape[0]) + 0.5) * layer.shape[0] / shape[0], layer.shape[0] - 1).astype(int)
+    cols = np.minimum((np.arange(shape[1]) + 0.5) * layer.shape[1] / shape[1], layer.shape[1] - 1).astype(int)
+    return layer[rows][:, cols]
 
 
 def _combine(light: np.ndarray, layer: np.ndarray) -> np.ndarray:
@@ -275,7 +286,8 @@ class Colorizer:
         page = as_rgb(image)
         if isinstance(image, (str, os.PathLike)):
             hints = _hints_for(hints, Path(image))  # a JSON file's points for this page by name
-        light, layer = _full_layer(page, self._layer_maps([page], [hints])[0], self.flatten)
+        small, given = self._layer_maps([page], [hints])[0]
+        light, layer = _full_layer(page, small, self.flatten, given)
         return _combine(light, layer), layer_to_rgb(layer)
 
     def colorize_inputs(self, inputs: tf.Tensor | np.ndarray) -> np.ndarray:
@@ -312,22 +324,26 @@ class Colorizer:
         ab = color.rgb_to_lab((tf.cast(fake, tf.float32) + 1.0) / 2.0)[..., 1:]
         return tf.concat([tf.ones_like(ab[..., :1]), ab], axis=-1).numpy()
 
-    def _layer_maps(self, pages: list[np.ndarray], hints: list[hint_layers.Hints]) -> list[np.ndarray]:
-        """A low-resolution colour layer per page; same-size pages share model calls."""
+    def _layer_maps(
+        self, pages: list[np.ndarray], hints: list[hint_layers.Hints]
+    ) -> list[tuple[np.ndarray, np.ndarray | None]]:
+        """A low-resolution colour layer per page, with its hint layer (None without hints);
+        same-size pages share model calls."""
         if self.tile:
             return [self._tiled_layer(page, h) for page, h in zip(pages, hints, strict=True)]
         small = [_resize(page, _scaled(page.shape, self.size)) for page in pages]
         by_shape = defaultdict(list)
         for i, image in enumerate(small):
             by_shape[image.shape].append(i)
-        maps: dict[int, np.ndarray] = {}
+        maps: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}
         for shape, indices in by_shape.items():
             given = self._hint_layers([pages[i] for i in indices], [hints[i] for i in indices], shape[:2])
             predicted = self._predict_layer(np.stack([small[i] for i in indices]), given)
-            maps.update(zip(indices, predicted, strict=True))
+            given = [None] * len(indices) if given is None else list(given)
+            maps.update(zip(indices, zip(predicted, given, strict=True), strict=True))
         return [maps[i] for i in range(len(pages))]
 
-    def _tiled_layer(self, page: np.ndarray, hints: hint_layers.Hints = None) -> np.ndarray:
+    def _tiled_layer(self, page: np.ndarray, hints: hint_layers.Hints = None) -> tuple[np.ndarray, np.ndarray | None]:
         """The layer predicted on overlapping size x size tiles of the page scaled to a short side
         of 2 * size, blended with weights that fade out over each overlap (no seams)."""
         s = self.size
@@ -344,7 +360,7 @@ class Colorizer:
             for (y, x), layer in zip(batch, self._predict_layer(tiles, tile_hints), strict=True):
                 total[y : y + s, x : x + s] += layer * window
                 weight[y : y + s, x : x + s] += window
-        return total / weight
+        return total / weight, None if given is None else given[0]
 
     def colorize_folder(
         self,
@@ -376,8 +392,8 @@ class Colorizer:
                 pages = _load_pages(batch, skip_colored, report)
                 page_hints = [_hints_for(hints, path) for path in pages]
                 maps = self._layer_maps(list(pages.values()), page_hints)
-                for (path, page), small in zip(pages.items(), maps, strict=True):
-                    light, layer = _full_layer(page, small, self.flatten)
+                for (path, page), (small, given) in zip(pages.items(), maps, strict=True):
+                    light, layer = _full_layer(page, small, self.flatten, given)
                     _write(_combine(light, layer), path, targets[path], fmt, report)
                     if layers:
                         _write(layer_to_rgb(layer), path, _layer_path(targets[path]), "png", report)

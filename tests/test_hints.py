@@ -124,3 +124,20 @@ def test_hint_error_is_small_where_the_output_takes_the_hinted_colour():
     assert metrics.hint_error(image, layer) < 1.5
     assert metrics.hint_error(np.full_like(image, 128), layer) > 20
     assert np.isnan(metrics.hint_error(image, np.zeros_like(layer)))
+
+
+def test_a_hint_on_line_art_fills_its_closed_region_and_leaves_the_other_alone():
+    from test_lineart import _drawing, _vivid_multiply_generator
+
+    page = _drawing(240, 320)  # an ellipse (left) and a rectangle (right), ink on white paper
+    generator = _vivid_multiply_generator(0.0, 0.05)  # a pale tint everywhere, no hint input
+    inputs = keras.Input((None, None, 5))
+    hinted_generator = keras.Model(inputs, generator(models.InputLightness()(inputs)))
+    colorizer = Colorizer(hinted_generator, size=64)
+    automatic = colorizer.colorize(page)
+    hinted = colorizer.colorize(page, hints=[hints.Point(90, 110, (40, 160, 60))])  # inside the ellipse
+    lab_auto, lab_hint = skcolor.rgb2lab(automatic), skcolor.rgb2lab(hinted)
+    ellipse, rectangle = (slice(95, 125), slice(70, 110)), (slice(100, 170), slice(200, 270))
+    green = skcolor.rgb2lab(np.array([[[40, 160, 60]]], np.uint8))[0, 0]
+    assert np.abs(lab_hint[ellipse] - green).max() < 3, "the whole region takes the hint's colour"
+    assert np.abs(lab_hint[rectangle] - lab_auto[rectangle]).max() < 1e-6, "the other region is untouched"

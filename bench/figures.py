@@ -1,0 +1,73 @@
+"""The README's pictures, made by the project's own code from a trained model.
+
+    python bench/figures.py --model runs/quickstart
+
+Writes bench/figures/bw_drawings.png (bundled B&W drawings before and after, at
+their full resolution) and bench/figures/hints.png (a drawing coloured
+automatically, then with three clicks: the clicks of notebook 05).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+import mangacolor  # noqa: E402, F401
+from mangacolor import data, visualize  # noqa: E402
+from mangacolor.app import mark_hints  # noqa: E402
+from mangacolor.hints import Point  # noqa: E402
+from mangacolor.inference import Colorizer  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+DRAWINGS = (
+    "sleeping_cat_ron_golan.png",
+    "b_w_tiger_susan_park.png",
+    "church_building_01.png",
+    "dancers_erich_schubert.png",
+)
+CLICKS = [Point(380, 200, (112, 136, 184)), Point(120, 160, (112, 136, 184)), Point(200, 122, (232, 160, 176))]
+
+
+def _bw(name: str) -> str:
+    return next(p.color for p in data.sample_pairs(kind="bw") if Path(p.color).name == name)
+
+
+def bw_drawings(colorizer: Colorizer, path: Path) -> None:
+    inputs = [data.load_image(_bw(name)) for name in DRAWINGS]
+    outputs = [colorizer.colorize(image) for image in inputs]
+    fig = visualize.show_grid(
+        [visualize.squares(inputs, 384), visualize.squares(outputs, 384)], ["B&W drawing", "mangacolor"], size=3.2
+    )
+    fig.savefig(path, dpi=80, bbox_inches="tight")
+    plt.close(fig)
+
+
+def hints(colorizer: Colorizer, path: Path) -> None:
+    page = data.load_image(_bw(DRAWINGS[0]))
+    automatic, with_hints = colorizer.colorize(page), colorizer.colorize(page, hints=CLICKS)
+    fig = visualize.show_row(
+        [mark_hints(page, CLICKS), automatic, with_hints], ["three clicks", "automatic", "with the three hints"], size=4
+    )
+    fig.savefig(path, dpi=80, bbox_inches="tight")
+    plt.close(fig)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", required=True, help="run directory or .keras generator")
+    args = parser.parse_args()
+    colorizer = Colorizer(args.model)
+    folder = HERE / "figures"
+    folder.mkdir(exist_ok=True)
+    bw_drawings(colorizer, folder / "bw_drawings.png")
+    hints(colorizer, folder / "hints.png")
+    print(f"written: {folder / 'bw_drawings.png'}, {folder / 'hints.png'}")
+
+
+if __name__ == "__main__":
+    main()

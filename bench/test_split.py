@@ -1,0 +1,79 @@
+"""Score trained models on the test split for every input kind, hint count and flattening choice.
+
+    python bench/test_split.py RUN [RUN ...] [--inputs gray,lineart,lineart_tone] [--hints 0,1,5,10]
+
+Each score is `mangacolor evaluate --model RUN --simulation INPUT --hints N [--no-flatten]`
+(the full inference pipeline: what a user gets), beside returning the input unchanged;
+models without a hint input are scored with 0 hints only. Prints one Markdown table
+and writes the scores to bench/test_split.csv (appended, one row per score).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from pathlib import Path
+
+import mangacolor  # noqa: F401  (registers custom layers)
+from mangacolor import data, metrics
+from mangacolor.inference import Colorizer
+
+HERE = Path(__file__).resolve().parent
+COLUMNS = ("deltaE2000", "deltaE2000_chroma", "deltaE2000_hints", "colorfulness_ratio", "psnr")
+
+
+def score(run: str, kind: str, hints: int, flatten: bool | None) -> dict[str, float]:
+    colorizer = Colorizer(run, flatten=flatten)
+    pairs = data.find_pairs(None, "test")
+    ds = data.make_dataset(
+        pairs, colorizer.size, 16, training=False, simulation=kind, hints=hints if colorizer.takes_hints else None
+    )
+    return metrics.evaluate(colorizer.colorize_inputs, ds, progress=False)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("runs", nargs="+")
+    parser.add_argument("--inputs", default="gray,lineart,lineart_tone")
+    parser.add_argument("--hints", default="0,1,5,10")
+    args = parser.parse_args()
+    rows = []
+    for run in args.runs:
+        takes_hints = Colorizer(run).takes_hints
+        for kind in args.inputs.split(","):
+            counts = [int(n) for n in args.hints.split(",")] if takes_hints else [0]
+            cases = [(n, None) for n in counts] + ([(0, False)] if kind != "gray" else [])
+            for n, flatten in cases:
+                results = score(run, kind, n, flatten)
+                row = {
+                    "run": Path(run).name,
+                    "input": kind,
+                    "hints": n,
+                    "flatten": "off" if flatten is False else "auto",
+                }
+                row |= {f"model_{k}": round(results["model"][k], 3) for k in COLUMNS}
+                row |= {f"input_{k}": round(results["gray"][k], 3) for k in COLUMNS}
+                rows.append(row)
+                print(row, flush=True)
+    path = HERE / "test_split.csv"
+    new = not path.exists()
+    with open(path, "a", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        if new:
+            writer.writeheader()
+        writer.writerows(rows)
+    print(
+        "\n| run | input | hints | flattening | CIEDE2000 (input unchanged) | coloured pixels (input unchanged) "
+        "| at the hints | colourfulness ratio |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(
+            f"| {r['run']} | {r['input']} | {r['hints']} | {r['flatten']} | {r['model_deltaE2000']:.2f} "
+            f"({r['input_deltaE2000']:.2f}) | {r['model_deltaE2000_chroma']:.2f} ({r['input_deltaE2000_chroma']:.2f}) "
+            f"| {r['model_deltaE2000_hints']:.2f} | {r['model_colorfulness_ratio']:.2f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
