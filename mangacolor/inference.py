@@ -430,7 +430,7 @@ def _output_paths(paths: list[Path], out_dir: Path, suffix: str) -> dict[Path, P
 
 def _hints_for(hints: str | os.PathLike | None, page: Path) -> hint_layers.Hints:
     """The hints of one page of a folder: a JSON file's points for it, or the scribble."""
-    if hints is not None and Path(hints).suffix.lower() == ".json":
+    if isinstance(hints, (str, os.PathLike)) and Path(hints).suffix.lower() == ".json":
         return hint_layers.read_points(hints, page.name) or None
     return hints
 

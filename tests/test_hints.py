@@ -81,8 +81,12 @@ def test_hints_at_full_resolution_colour_the_right_place_of_a_non_square_page(tm
     spec = {"palette": {"sky": "#2050e0"}, "pages": {"page.png": [{"x": 640, "y": 40, "color": "sky"}]}}
     (tmp_path / "hints.json").write_text(json.dumps(spec))
     points = hints.read_points(tmp_path / "hints.json", "page.png")
-    # As points for an array, and as the hint file for the page's file (its points found by name).
-    for image, given in ((page, points), (tmp_path / "page.png", tmp_path / "hints.json")):
+    # As points for an array or a file, and as the hint file for the page's file (its points found by name).
+    for image, given in (
+        (page, points),
+        (tmp_path / "page.png", points),
+        (tmp_path / "page.png", tmp_path / "hints.json"),
+    ):
         out = colorizer.colorize(image, hints=given)
         chroma = np.hypot(*skcolor.rgb2lab(out)[..., 1:].transpose(2, 0, 1))
         assert chroma[35:45, 635:645].mean() > 20, "coloured where the hint was given"
