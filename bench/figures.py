@@ -30,7 +30,7 @@ DRAWINGS = (
     "church_building_01.png",
     "dancers_erich_schubert.png",
 )
-CLICKS = [Point(380, 200, (112, 136, 184)), Point(120, 160, (112, 136, 184)), Point(200, 122, (232, 160, 176))]
+CLICKS = [Point(380, 200, (112, 136, 184)), Point(120, 160, (112, 136, 184)), Point(60, 250, (242, 226, 196))]
 
 
 def _bw(name: str) -> str:

@@ -20,6 +20,7 @@ INK_LIGHTNESS = 60.0  # L* below which a pixel counts as ink
 PAPER_LIGHTNESS = 90.0  # L* above which a pixel counts as paper
 LINE_ART_MIDTONES = 0.1  # a page with fewer mid-tone pixels than this is a B&W drawing
 BACKGROUND_CHROMA = 20.0  # C*ab the paper around a drawing must have to keep its colour (bench/quality.py)
+HALO_SCALE = 256  # leaks are told from the paper around the drawing on a copy this many pixels across
 MEDIAN_SAMPLES = 400_000  # pixels the region medians are estimated from, at most
 DETECT_SAMPLES = 1_000_000  # pixels `is_line_art` looks at, at most
 
@@ -76,9 +77,9 @@ def flatten(layer: np.ndarray, lightness: np.ndarray, hints: np.ndarray | None =
     `layer` is the predicted (factor, a*, b*) at the page's resolution, `lightness`
     the page's L*. Ink pixels keep their prediction (the ink hides it). The paper
     around the drawing (regions touching the border) becomes paper again (factor
-    1, no chroma) wherever the network's colour is faint (C*ab up to
-    BACKGROUND_CHROMA: a halo) and keeps a clear colour: a region whose outline
-    has a gap leaks into the background, and its fill is still coloured.
+    1, no chroma), but for clear colours (C*ab above BACKGROUND_CHROMA) where the
+    drawing encloses them once wider gaps are sealed: a region whose outline has a
+    gap leaks into the background, and its fill is still coloured.
 
     `hints` (H, W, 4), a hint layer at the page's resolution: a region the user
     put a hint in takes the hint's colour, as a colourist's bucket fill would.
@@ -90,10 +91,30 @@ def flatten(layer: np.ndarray, lightness: np.ndarray, hints: np.ndarray | None =
         medians[label] = colour
     flat = np.where(labels[..., None] > 0, medians[labels], layer)
     outside = np.isin(labels, np.setdiff1d(background, list(hinted)))
-    faint = np.hypot(layer[..., 1], layer[..., 2]) <= BACKGROUND_CHROMA
-    flat[outside & faint] = (1.0, 0.0, 0.0)
-    flat[outside & ~faint] = layer[outside & ~faint]
+    # Clear colour in the paper around the drawing is kept where it is a fill that leaked
+    # out through a gap in its outline, not a halo on the paper around the drawing.
+    clear = outside & (np.hypot(layer[..., 1], layer[..., 2]) > BACKGROUND_CHROMA) & _enclosed(lightness)
+    flat[outside & ~clear] = (1.0, 0.0, 0.0)
+    flat[clear] = layer[clear]
+    # The outline's outer edge is ink seen against the paper: no tint there either.
+    edge = ndimage.binary_dilation(outside & ~clear, iterations=3) & (labels == 0)
+    flat[edge] = (1.0, 0.0, 0.0)
     return flat.astype(np.float32)
+
+
+def _enclosed(lightness: np.ndarray, iterations: int = 4) -> np.ndarray:
+    """Pixels the drawing encloses once gaps of up to about 3% of the page are sealed: a
+    fill that leaks out of an open outline, but not the paper around the drawing. The
+    closing runs on a copy HALO_SCALE pixels across (a block minimum keeps thin lines)."""
+    step = max(1, max(lightness.shape) // HALO_SCALE)
+    darkest = ndimage.minimum_filter(lightness, size=step)[::step, ::step]
+    sealed = ndimage.binary_closing(darkest < INK_LIGHTNESS, iterations=iterations, border_value=0)
+    labels, _ = ndimage.label(~sealed)
+    edges = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    enclosed = ~np.isin(labels, edges[edges > 0])
+    rows = np.minimum(np.arange(lightness.shape[0]) // step, enclosed.shape[0] - 1)
+    cols = np.minimum(np.arange(lightness.shape[1]) // step, enclosed.shape[1] - 1)
+    return enclosed[rows][:, cols]
 
 
 def _hinted_regions(labels: np.ndarray, hints: np.ndarray) -> dict[int, np.ndarray]:
