@@ -21,6 +21,7 @@ PAPER_LIGHTNESS = 90.0  # L* above which a pixel counts as paper
 LINE_ART_MIDTONES = 0.1  # a page with fewer mid-tone pixels than this is a B&W drawing
 BACKGROUND_CHROMA = 20.0  # C*ab the paper around a drawing must have to keep its colour (bench/quality.py)
 HALO_SCALE = 256  # leaks are told from the paper around the drawing on a copy this many pixels across
+GREY_TOLERANCE = 1.5  # L*: a grayscale panel's flat fill is one grey, up to rounding and JPEG noise
 MEDIAN_SAMPLES = 400_000  # pixels the region medians are estimated from, at most
 DETECT_SAMPLES = 1_000_000  # pixels `is_line_art` looks at, at most
 
@@ -78,22 +79,29 @@ def flatten(layer: np.ndarray, lightness: np.ndarray, hints: np.ndarray | None =
     the page's L*. Ink pixels keep their prediction (the ink hides it). The paper
     around the drawing (regions touching the border) becomes paper again (factor
     1, no chroma), but for clear colours (C*ab above BACKGROUND_CHROMA) where the
-    drawing encloses them once wider gaps are sealed: a region whose outline has a
-    gap leaks into the background, and its fill is still coloured.
+    drawing encloses them once wider gaps are sealed (a region whose outline has a
+    gap leaks into the background, and its fill is still coloured) or where the
+    network colours most of that paper (a sky).
 
-    `hints` (H, W, 4), a hint layer at the page's resolution: a region the user
-    put a hint in takes the hint's colour, as a colourist's bucket fill would.
+    `hints` (H, W, 4), a hint layer at the page's resolution: a closed region the
+    user put a hint in takes the hint's colour, as a colourist's bucket fill would.
     """
     labels, background = regions(lightness)
     medians = region_medians(layer, labels)
     hinted = _hinted_regions(labels, hints) if hints is not None else {}
     for label, colour in hinted.items():
-        medians[label] = colour
+        if label not in background:  # the paper around the drawing is no region to fill
+            medians[label] = colour
     flat = np.where(labels[..., None] > 0, medians[labels], layer)
-    outside = np.isin(labels, np.setdiff1d(background, list(hinted)))
+    outside = np.isin(labels, background)
     # Clear colour in the paper around the drawing is kept where it is a fill that leaked
-    # out through a gap in its outline, not a halo on the paper around the drawing.
-    clear = outside & (np.hypot(layer[..., 1], layer[..., 2]) > BACKGROUND_CHROMA) & _enclosed(lightness)
+    # out through a gap in its outline, or where the network colours that paper as a whole
+    # (a sky), not where it leaves a halo along the outline.
+    chroma = np.hypot(layer[..., 1], layer[..., 2])
+    enclosed = _enclosed(lightness)
+    far = outside & ~enclosed
+    sky = far.any() and np.median(chroma[far][:: max(1, far.sum() // MEDIAN_SAMPLES)]) > BACKGROUND_CHROMA
+    clear = outside & (chroma > BACKGROUND_CHROMA) & (enclosed | sky)
     flat[outside & ~clear] = (1.0, 0.0, 0.0)
     flat[clear] = layer[clear]
     # The outline's outer edge is ink seen against the paper: no tint there either.
@@ -133,3 +141,26 @@ def _hinted_regions(labels: np.ndarray, hints: np.ndarray) -> dict[int, np.ndarr
         lab = decode(np.median(hints[box][inside & (under == label), :3], axis=0))
         wanted.setdefault(label, []).append(np.array([lab[0] / 100.0, lab[1], lab[2]], np.float32))
     return {label: np.median(colours, axis=0) for label, colours in wanted.items()}
+
+
+def fill_same_grey(layer: np.ndarray, lightness: np.ndarray, hints: np.ndarray) -> np.ndarray:
+    """The bucket fill of a grayscale panel: each hint colours the connected area of the
+    same grey around it (L* within GREY_TOLERANCE of the hint's pixels), where a flat
+    fill of one colour has become one grey; the lightness stays the panel's own.
+
+    `layer` (H, W, 3) is the colour layer, `hints` a hint layer, both at the page's size.
+    """
+    from mangacolor.hints import decode
+
+    filled = layer.copy()
+    blobs, _ = ndimage.label(hints[..., -1] > 0.5)
+    for blob, box in enumerate(ndimage.find_objects(blobs), start=1):
+        inside = np.zeros(blobs.shape, bool)
+        inside[box] = blobs[box] == blob
+        grey = np.median(lightness[inside])
+        same, _ = ndimage.label(np.abs(lightness - grey) <= GREY_TOLERANCE)
+        touched = np.unique(same[inside])
+        area = np.isin(same, touched[touched > 0])
+        lab = decode(np.median(hints[inside, :3], axis=0))
+        filled[area] = (1.0, lab[1], lab[2])
+    return filled

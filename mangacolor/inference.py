@@ -158,13 +158,17 @@ def recolor(page: np.ndarray, layer: np.ndarray, flatten: bool | None = None) ->
 def _full_layer(
     page: np.ndarray, layer: np.ndarray, flatten: bool | None, hints: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The page's L* and its colour layer at full resolution, flattened as asked; a closed
-    region with a hint (a low-resolution hint layer) takes the hint's colour."""
+    """The page's L* and its colour layer at full resolution, flattened as asked. With hints
+    (a low-resolution hint layer) a region with a hint takes its colour: on a B&W drawing
+    the region closed by ink, on a grayscale panel the area of the same grey. With
+    `flatten=False` the colour layer is the network's alone."""
     light = lightness(page)
     full = upsample(layer, page.shape)
+    given = None if hints is None or not hints[..., -1].any() else _nearest(hints, page.shape)
     if flatten or (flatten is None and flat.is_line_art(light)):
-        given = None if hints is None or not hints[..., -1].any() else _nearest(hints, page.shape)
         full = flat.flatten(full, light, given)
+    elif flatten is None and given is not None:
+        full = flat.fill_same_grey(full, light, given)
     return light, full
 
 

@@ -145,3 +145,15 @@ def test_a_hint_on_line_art_fills_its_closed_region_and_leaves_the_other_alone()
     green = skcolor.rgb2lab(np.array([[[40, 160, 60]]], np.uint8))[0, 0]
     assert np.abs(lab_hint[ellipse] - green).max() < 3, "the whole region takes the hint's colour"
     assert np.abs(lab_hint[rectangle] - lab_auto[rectangle]).max() < 1e-6, "the other region is untouched"
+
+
+def test_a_hint_on_a_grayscale_panel_fills_the_area_of_its_grey():
+    page = np.full((120, 200, 3), 255, np.uint8)
+    page[20:100, 20:90] = 120  # two flat grey fills, apart
+    page[20:100, 110:180] = 120
+    colorizer = Colorizer(_hint_painter(), size=100)  # paints nothing but its hints
+    out = colorizer.colorize(page, hints=[hints.Point(50, 60, (200, 60, 40))])
+    lab, truth = skcolor.rgb2lab(out), skcolor.rgb2lab(page)
+    assert np.hypot(lab[25:95, 25:85, 1], lab[25:95, 25:85, 2]).min() > 20, "the whole fill takes the hint"
+    np.testing.assert_allclose(lab[..., 0], truth[..., 0], atol=0.6)  # its lightness is the panel's own
+    assert np.abs(lab[20:100, 110:180, 1:]).max() < 1, "the other fill is untouched"
