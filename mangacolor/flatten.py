@@ -19,7 +19,7 @@ from scipy import ndimage
 INK_LIGHTNESS = 60.0  # L* below which a pixel counts as ink
 PAPER_LIGHTNESS = 90.0  # L* above which a pixel counts as paper
 LINE_ART_MIDTONES = 0.1  # a page with fewer mid-tone pixels than this is a B&W drawing
-BACKGROUND_CHROMA = 20.0  # C*ab the paper around a drawing must have to keep its colour (bench/quality.py)
+BACKGROUND_CHROMA = 30.0  # C*ab the paper around a drawing must have to keep its colour (bench/quality.py, val split)
 HALO_SCALE = 256  # leaks are told from the paper around the drawing on a copy this many pixels across
 GREY_TOLERANCE = 1.5  # L*: a grayscale panel's flat fill is one grey, up to rounding and JPEG noise
 MEDIAN_SAMPLES = 400_000  # pixels the region medians are estimated from, at most

@@ -30,7 +30,7 @@ CHANNELS = 4  # L*, a*, b*, mask
 AB_SCALE = 110.0
 PATCHES = (1, 3, 5)  # training: the side of a hint patch at the model's size, drawn at random
 POINT_PATCH = 3  # inference: a clicked point is a patch this large at the model's size
-NO_HINT_FRACTION = 0.25  # training images given no hint at all
+NO_HINT_FRACTION = 0.5  # training images given no hint at all: half, so the automatic mode stays as good
 MEAN_HINTS = 8  # training: the number of hints is geometric with this mean (Zhang: p = 1/8)
 MAX_HINTS = 32
 
