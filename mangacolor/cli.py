@@ -234,7 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except (FileExistsError, ValueError, FileNotFoundError) as e:
+    except (OSError, ValueError) as e:  # DataError, WriteError and bad options: one clear line
         print(f"mangacolor {args.command}: error: {e}", file=sys.stderr)
         return 2
 

@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from mangacolor import files
+
+PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
 
 
 @dataclass
@@ -50,6 +55,50 @@ class Config:
     seed: int = 42
     sample_every: int = 1  # save a sample grid every N epochs
 
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Check every setting before any work starts; a ValueError names the setting,
+        its command-line option, the value and what is allowed."""
+        from mangacolor import data, models  # here: models builds from a Config
+
+        def fail(name: str, problem: str) -> None:
+            raise ValueError(f"{name} = {getattr(self, name)!r} (--{name.replace('_', '-')}): {problem}")
+
+        for name, allowed in (
+            ("arch", sorted(models.ARCHITECTURES)),
+            ("head", models.HEADS),
+            ("simulation", data.SIMULATIONS),
+            ("precision", PRECISIONS),
+        ):
+            if getattr(self, name) not in allowed:
+                fail(name, f"must be one of {', '.join(allowed)}")
+        for name in ("batch_size", "epochs", "sample_every", "depth", "width", "max_images", "image_size"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+                fail(name, "must be a whole number of at least 1")
+        for name in ("l1_weight", "adv_weight", "chroma_weight", "gan_warmup"):
+            if not math.isfinite(getattr(self, name)) or getattr(self, name) < 0:
+                fail(name, "must be 0 or more")
+        if not (math.isfinite(self.learning_rate) and self.learning_rate > 0):
+            fail("learning_rate", "must be above 0 (the seed's is 2e-4)")
+        if not 0 <= self.beta_1 < 1:
+            fail("beta_1", "must be in [0, 1)")
+        if not 0 <= self.dropout < 1:
+            fail("dropout", "must be in [0, 1)")
+        if self.l1_weight == 0 and self.adv_weight == 0:
+            fail("l1_weight", "and adv_weight are both 0: nothing to train")
+        depth = self.depth or models.DEFAULT_DEPTH[self.arch]
+        if self.image_size % 2**depth:
+            below, above = self.image_size // 2**depth * 2**depth, (self.image_size // 2**depth + 1) * 2**depth
+            nearest = f"{below} or {above}" if below else str(above)
+            fail(
+                "image_size",
+                f"the {self.arch} generator at depth {depth} halves the image {depth} times, so the size must be "
+                f"a multiple of {2**depth} (e.g. {nearest})",
+            )
+
     def replace(self, **changes: object) -> Config:
         return dataclasses.replace(self, **changes)
 
@@ -58,10 +107,7 @@ class Config:
 
     def save(self, path: str | os.PathLike) -> None:
         """Write as JSON atomically (temporary file, then rename)."""
-        path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(self.to_json())
-        tmp.replace(path)
+        files.write_text(path, self.to_json())
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Config:
@@ -74,6 +120,12 @@ class Config:
         if values.get("series") is not None:
             values["series"] = tuple(values["series"])
         return cls(**values)
+
+
+def check_time_limit(minutes: float | None) -> None:
+    """The time limit (minutes) of `train`, checked like the Config's settings."""
+    if minutes is not None and not (math.isfinite(minutes) and minutes > 0):
+        raise ValueError(f"time_limit = {minutes!r} (--time-limit): must be a number of minutes above 0")
 
 
 def env_int(name: str, default: int) -> int:

@@ -17,6 +17,7 @@ import csv
 import hashlib
 import math
 import os
+import stat
 import threading
 import time
 import warnings
@@ -95,7 +96,9 @@ def list_images(folder: str | os.PathLike) -> list[Path]:
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError(f"{folder}: no such folder")
-    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    # Not only regular files: a broken link or a link loop named .png is an image
+    # that cannot be read, which the caller reports, rather than silently absent.
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and not p.is_dir())
     if not files:
         raise DataError(f"{folder}: no images found (looked for {', '.join(sorted(IMAGE_SUFFIXES))})")
     return files
@@ -208,6 +211,8 @@ def load_image(path: str | os.PathLike, mode: str = "RGB") -> np.ndarray:
     """
     path = Path(path)
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO or device would block or never end
+            raise DataError(f"{path}: cannot read image (not a regular file)")
         with Image.open(path) as im:
             if im.width * im.height > MAX_PIXELS:
                 raise DataError(
@@ -479,6 +484,47 @@ def load_dataset(
     """`find_pairs` then `make_dataset`: training augmentation on the train split only."""
     pairs = find_pairs(source, split, series)[:max_images]
     return make_dataset(pairs, image_size, batch_size, training=split == "train", simulation=simulation, **kwargs)
+
+
+MIN_HELD_OUT = 10  # fewer images than this: no held-out validation split, validate on the training images
+
+
+def training_pairs(
+    source: str | os.PathLike | None = None,
+    series: Sequence[str] | None = None,
+    max_images: int | None = None,
+) -> tuple[list[Pair], list[Pair], str]:
+    """The (train, validation) pairs of a data source for a training run, and a line saying
+    what was found and how it was split.
+
+    A source too small for a held-out split (fewer than MIN_HELD_OUT images, or
+    no image in the validation split) is validated on its training images, and the
+    line says so; a run on three drawings still trains.
+    """
+    splits = {split: _split_or_empty(source, split, series) for split in SPLITS}
+    found = sum(len(p) for p in splits.values())
+    where = str(source) if source else ("the Kaggle dataset" if find_kaggle_root() else "the bundled sample")
+    if not found:
+        raise DataError(f"{where}: no images found")
+    counts = f"{found} images found in {where}: " + ", ".join(f"{len(splits[s])} {s}" for s in SPLITS)
+    train, val = splits["train"], splits["val"]
+    if found < MIN_HELD_OUT or not train:
+        train = val = [p for s in SPLITS for p in splits[s]]
+        note = f"too few for a held-out validation split ({MIN_HELD_OUT} or more needed, with some in train)"
+        return train[:max_images], val, f"{counts}; {note}: training and validating on all {found}"
+    if not val:
+        return train[:max_images], train, f"{counts}; no validation images: validating on the training images"
+    return train[:max_images], val, counts
+
+
+def _split_or_empty(source: str | os.PathLike | None, split: str, series: Sequence[str] | None) -> list[Pair]:
+    """A split's pairs; an absent split subfolder (train/ and val/ but no test/) is empty."""
+    if source is not None and (Path(source) / "train").is_dir() and split != "train":
+        try:
+            return find_pairs(source, split, series)
+        except DataError:
+            return []
+    return find_pairs(source, split, series)
 
 
 def measure_throughput(dataset: tf.data.Dataset, batches: int = 20, warmup: int = 2) -> float:

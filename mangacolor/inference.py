@@ -418,13 +418,21 @@ def image_paths(inputs: str | os.PathLike | Iterable[str | os.PathLike]) -> list
     return list(dict.fromkeys(paths))
 
 
+def _resolved(path: Path) -> Path:
+    """The real path, or the absolute one where there is none (a symlink loop, no permission)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path.absolute()
+
+
 def _output_paths(paths: list[Path], out_dir: Path, suffix: str) -> dict[Path, Path]:
     """Where each input is written; refuses to overwrite an input or to write one file twice."""
-    inputs = {p.resolve() for p in paths}
+    inputs = {_resolved(p) for p in paths}
     sources: dict[Path, Path] = {}
     for path in paths:
         target = out_dir / (path.stem + suffix)
-        if target.resolve() in inputs:
+        if _resolved(target) in inputs:
             raise FileExistsError(f"{target}: would overwrite an input image; write to another folder (--out)")
         if target in sources:
             raise FileExistsError(f"{sources[target]} and {path} would both be written to {target}")

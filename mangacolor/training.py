@@ -4,15 +4,13 @@ Shaped like keras-io's DCGAN example: `ColorizationGAN(generator,
 discriminator)`, `compile(g_optimizer, d_optimizer, ...)`, a `train_step` that
 returns a dict of losses, and one call to `fit`. `train(config, run_dir)` adds
 what a long run needs: a validation split, sample grids, best and last
-checkpoints, BackupAndRestore for resuming, TensorBoard, a CSV history that
+checkpoints, a backup to resume from (runs.Backup), TensorBoard, a CSV history that
 stays continuous across resumes, and a float32 / mixed-precision choice.
 """
 
 from __future__ import annotations
 
-import csv
 import os
-import shutil
 import time
 import warnings
 from pathlib import Path
@@ -22,7 +20,17 @@ import numpy as np
 import tensorflow as tf
 
 from mangacolor import data, losses, metrics, models, visualize
-from mangacolor.config import Config
+from mangacolor.config import Config, check_time_limit
+from mangacolor.files import WriteError
+from mangacolor.runs import (
+    Backup,
+    backup_epoch,
+    prepare_run,
+    read_history,
+    read_history_rows,
+    save_generator,
+    write_history_rows,
+)
 
 
 class ColorizationGAN(keras.Model):
@@ -161,7 +169,7 @@ def build_gan(config: Config, policy: str = "float32") -> ColorizationGAN:
     )
     size = config.image_size
     gan.build(gan.generator.input_shape[:1] + (size, size) + gan.generator.input_shape[-1:])
-    # Built optimizers let BackupAndRestore load their state before the first step.
+    # Built optimizers let the resume backup load their state before the first step.
     gan.g_optimizer.build(gan.generator.trainable_variables)
     gan.d_optimizer.build(gan.discriminator.trainable_variables)
     return gan
@@ -226,20 +234,11 @@ class HistoryCSV(keras.callbacks.Callback):
         if not self._started:
             self._started = True
             rows = [r for r in read_history_rows(self.path) if int(r["epoch"]) <= epoch]
-            self._write(rows)
+            write_history_rows(self.path, rows)
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         row = {"epoch": epoch + 1, **{k: float(v) for k, v in (logs or {}).items()}}
-        self._write([*read_history_rows(self.path), row])
-
-    def _write(self, rows: list[dict]) -> None:
-        keys = list(dict.fromkeys(k for r in rows for k in r)) or ["epoch"]
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        with open(tmp, "w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=keys)
-            writer.writeheader()
-            writer.writerows(rows)
-        tmp.replace(self.path)
+        write_history_rows(self.path, [*read_history_rows(self.path), row])
 
 
 class AdversarialWarmup(keras.callbacks.Callback):
@@ -355,26 +354,6 @@ def recalibrate_batchnorm(generator: keras.Model, dataset: tf.data.Dataset, batc
         layer.momentum = momentum
 
 
-def save_generator(generator: keras.Model, path: Path) -> None:
-    """Save a `.keras` file atomically (the temporary name must end in .keras)."""
-    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
-    generator.save(tmp)
-    tmp.replace(path)
-
-
-def read_history_rows(path: Path) -> list[dict]:
-    if not Path(path).is_file():
-        return []
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def read_history(path: str | os.PathLike) -> dict[str, list[float]]:
-    """`history.csv` as {metric: [value per epoch]}, like `History.history`; NaN
-    where an epoch did not report a metric (the adversarial losses during warm-up)."""
-    return visualize.history_columns(read_history_rows(Path(path)))
-
-
 def _best_so_far(path: Path, key: str) -> float:
     values = [v for v in read_history(path).get(key, []) if np.isfinite(v)]
     return min(values) if values else np.inf
@@ -426,23 +405,27 @@ def _first_batch(dataset: tf.data.Dataset, n: int) -> tuple[np.ndarray, np.ndarr
     return gray.numpy(), target.numpy()
 
 
-def prepare_run(config: Config, run_dir: str | os.PathLike, resume: bool) -> Config:
-    """Create the run directory, or check it and reload its config to resume it.
-
-    On resume only `epochs` may change (to train a finished run for longer);
-    anything else would make the checkpoints meaningless.
-    """
-    run_dir = Path(run_dir)
-    saved = run_dir / "config.json"
-    if saved.is_file():
-        if not resume:
-            raise FileExistsError(
-                f"{run_dir} already holds a run: resume it (--resume, resume=True) or choose another folder"
-            )
-        config = Config.load(saved).replace(epochs=config.epochs)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    config.save(saved)
-    return config
+def _datasets(config: Config, skipped: data.SkippedFiles) -> tuple[tf.data.Dataset, tf.data.Dataset]:
+    """Training and validation batches as `config` says, after saying what was found."""
+    train_pairs, val_pairs, found = data.training_pairs(config.data, config.series, config.max_images)
+    print(found)
+    hints = models.hints_enabled(config)
+    common = dict(image_size=config.image_size, simulation=config.simulation, skipped=skipped)
+    train_ds = data.make_dataset(
+        train_pairs,
+        batch_size=config.batch_size,
+        training=True,
+        seed=config.seed,
+        # Whole batches only, unless the data set is smaller than one batch.
+        drop_remainder=len(train_pairs) >= config.batch_size,
+        hints="random" if hints else None,
+        **common,
+    )
+    # Validation and the best epoch: the automatic mode (no hints).
+    val_ds = data.make_dataset(
+        val_pairs, batch_size=config.batch_size, training=False, hints=0 if hints else None, **common
+    )
+    return train_ds, val_ds
 
 
 def train(
@@ -463,6 +446,7 @@ def train(
     finished epoch. `time_limit` (minutes) stops early.
     """
     run_dir = Path(run_dir)
+    check_time_limit(time_limit)
     config = prepare_run(config, run_dir, resume)
     keras.utils.set_random_seed(config.seed)
     policy = choose_precision(config.precision)
@@ -471,31 +455,7 @@ def train(
     strategy = strategy or tf.distribute.get_strategy()
     try:
         skipped = data.SkippedFiles()
-        batch = config.batch_size
-        hints = models.hints_enabled(config)
-        train_ds = data.load_dataset(
-            config.data,
-            "train",
-            config.image_size,
-            batch,
-            config.simulation,
-            config.series,
-            config.max_images,
-            seed=config.seed,
-            skipped=skipped,
-            drop_remainder=True,
-            hints="random" if hints else None,
-        )
-        val_ds = data.load_dataset(
-            config.data,
-            "val",
-            config.image_size,
-            batch,
-            config.simulation,
-            config.series,
-            skipped=skipped,
-            hints=0 if hints else None,  # validation and the best epoch: the automatic mode
-        )
+        train_ds, val_ds = _datasets(config, skipped)
         with strategy.scope():
             gan = build_gan(config, policy)
         writer = tf.summary.create_file_writer(str(run_dir / "logs" / "samples"))
@@ -509,20 +469,28 @@ def train(
             AdversarialWarmup(config.gan_warmup),
             *([LinearDecay(config.learning_rate, config.epochs, time_limit)] if config.lr_decay else []),
             # Last, so that the history and checkpoints of an epoch exist before it counts as done.
-            keras.callbacks.BackupAndRestore(str(run_dir / "backup"), delete_checkpoint=False),
+            Backup(run_dir / "backup"),
             *([TimeBudget(time_limit)] if time_limit else []),
             *(extra_callbacks or []),
         ]
         # tf.data after filter() has an unknown length, which Keras warns about once.
         warnings.filterwarnings("ignore", message="Your input ran out of data")
-        gan.fit(
-            train_ds,
-            validation_data=val_ds,
-            epochs=config.epochs,
-            callbacks=callbacks,
-            verbose=verbose,
-            shuffle=False,
-        )
+        try:
+            gan.fit(
+                train_ds,
+                validation_data=val_ds,
+                epochs=config.epochs,
+                callbacks=callbacks,
+                verbose=verbose,
+                shuffle=False,
+            )
+        except WriteError as e:
+            epoch = backup_epoch(run_dir / "backup")
+            advice = (
+                f"Training stopped; the files already in {run_dir} are intact. "
+                f"Once this is fixed, --resume continues from epoch {epoch + 1}"
+            )
+            raise WriteError(e.path, e.cause, advice) from e
         restore_best(gan.generator, run_dir / "checkpoints" / "best.keras")
         recalibrate_batchnorm(gan.generator, train_ds)
         if config.calibrate:
@@ -534,8 +502,3 @@ def train(
         return gan
     finally:
         keras.mixed_precision.set_global_policy(previous_policy)
-
-
-def clear_run(run_dir: str | os.PathLike) -> None:
-    """Delete a run directory, to start over."""
-    shutil.rmtree(run_dir, ignore_errors=True)
