@@ -28,6 +28,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--depth", type=int, default=d.depth, help="downsampling steps (default: the arch's)")
     p.add_argument("--width", type=int, default=d.width, help="filters of the first layer (default: the arch's)")
     p.add_argument("--dropout", type=float, default=d.dropout, help="U-Net decoder dropout")
+    p.add_argument("--norm", choices=models.NORMS, default=d.norm, help="U-Net normalisation: batch or group")
     p.add_argument(
         "--hints",
         action=argparse.BooleanOptionalAction,
@@ -77,6 +78,7 @@ def _train(args: argparse.Namespace) -> int:
         depth=args.depth,
         width=args.width,
         dropout=args.dropout,
+        norm=args.norm,
         hints=args.hints,
         image_size=args.image_size,
         epochs=args.epochs,

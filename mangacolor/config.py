@@ -37,6 +37,7 @@ class Config:
     depth: int | None = None  # downsampling steps; None: the architecture's default
     width: int | None = None  # filters of the first layer; None: the architecture's default
     dropout: float = 0.5  # U-Net only: pix2pix's dropout in the first three decoder blocks
+    norm: str = "batch"  # U-Net only: "batch" (pix2pix's) or "group" (no running statistics)
     hints: bool | None = None  # a colour-hint input (hints.py); None: the arch's default (U-Net yes, seed no)
     image_size: int = 256
     # Optimisation: the seed's batch 32, 100 epochs, Adam(2e-4, 0.5) and L1 weight 100; the
@@ -69,6 +70,7 @@ class Config:
         for name, allowed in (
             ("arch", sorted(models.ARCHITECTURES)),
             ("head", models.HEADS),
+            ("norm", models.NORMS),
             ("simulation", data.SIMULATIONS),
             ("precision", PRECISIONS),
         ):
@@ -117,6 +119,7 @@ class Config:
         if unknown:
             raise ValueError(f"{path}: unknown settings {unknown}")
         values.setdefault("hints", False)  # runs from before hints existed had none
+        values.setdefault("norm", "batch")  # nor GroupNorm
         if values.get("series") is not None:
             values["series"] = tuple(values["series"])
         return cls(**values)

@@ -31,6 +31,7 @@ from mangacolor import hints as hint_layers
 from mangacolor.config import Config
 
 HEADS = ("rgb", "lab", "multiply")
+NORMS = ("batch", "group")  # the U-Net's normalisation
 HEAD_CHANNELS = {"rgb": 3, "lab": 2, "multiply": 3}
 DEFAULT_DEPTH = {"seed": 4, "unet": 5}
 DEFAULT_HINTS = {"seed": False, "unet": True}  # the seed's DCGAN stays exactly as described
@@ -199,6 +200,12 @@ def seed_discriminator(image_size: int | tuple = 256, width: int = 64) -> keras.
 # ---------------------------------------------------------------- U-Net and PatchGAN
 
 
+def _norm(kind: str, channels: int, name: str) -> layers.Layer:
+    if kind == "group":
+        return layers.GroupNormalization(groups=max(1, min(32, channels // 4)), name=name)
+    return layers.BatchNormalization(momentum=BN_MOMENTUM, name=name)
+
+
 def unet_generator(
     image_size: int | tuple | None = 256,
     depth: int = 5,
@@ -206,8 +213,13 @@ def unet_generator(
     head: str = "lab",
     dropout: float = 0.5,
     hints: bool = False,
+    norm: str = "batch",
 ) -> keras.Model:
-    """A U-Net: strided convolutions down, upsample-and-convolve up, skips at every scale."""
+    """A U-Net: strided convolutions down, upsample-and-convolve up, skips at every scale.
+
+    `norm="group"` normalises each image on its own (GroupNorm, Wu and He 2018): no
+    running statistics, so the network validates and colorizes exactly as it trains.
+    """
     _check_head(head)
     _check_divisible(image_size, depth)
     filters = [width * min(2**i, 8) for i in range(depth)]
@@ -216,13 +228,13 @@ def unet_generator(
     for i, f in enumerate(filters):
         x = layers.Conv2D(f, 4, strides=2, padding="same", use_bias=i == 0, name=f"down{i + 1}_conv")(x)
         if i > 0:
-            x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"down{i + 1}_bn")(x)
+            x = _norm(norm, f, f"down{i + 1}_bn")(x)
         x = layers.LeakyReLU(0.2, name=f"down{i + 1}_lrelu")(x)
         skips.append(x)
     for i, (f, skip) in enumerate(zip(reversed(filters[:-1]), reversed(skips[:-1]), strict=True)):
         x = layers.UpSampling2D(interpolation="bilinear", name=f"up{i + 1}_resize")(x)
         x = layers.Conv2D(f, 3, padding="same", use_bias=False, name=f"up{i + 1}_conv")(x)
-        x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"up{i + 1}_bn")(x)
+        x = _norm(norm, f, f"up{i + 1}_bn")(x)
         if i < 3 and dropout:
             x = layers.Dropout(dropout, name=f"up{i + 1}_dropout")(x)
         x = layers.ReLU(name=f"up{i + 1}_relu")(x)
@@ -269,7 +281,7 @@ def build_generator(config: Config, image_size: int | tuple | None = None) -> ke
     so one model colorizes images of any size divisible by 2**depth."""
     build = _arch(config)[0]
     # The seed's generator is as its README describes it: no dropout to configure.
-    extra = {"dropout": config.dropout} if config.arch == "unet" else {}
+    extra = {"dropout": config.dropout, "norm": config.norm} if config.arch == "unet" else {}
     return build(
         image_size,
         depth=config.depth or DEFAULT_DEPTH[config.arch],
