@@ -14,7 +14,8 @@ import argparse
 from train_throughput import trainer
 
 import mangacolor  # noqa: F401
-from mangacolor import Config, data
+from mangacolor import Config, data, pipeline
+from mangacolor.config import SIMULATIONS
 
 
 def main() -> None:
@@ -26,8 +27,8 @@ def main() -> None:
     pairs = data.find_pairs(split="train")
     rows = []
     for cache in (False, True):
-        for simulation in data.SIMULATIONS:
-            ds = data.make_dataset(
+        for simulation in SIMULATIONS:
+            ds = pipeline.make_dataset(
                 pairs,
                 args.image_size,
                 args.batch_size,
@@ -39,7 +40,7 @@ def main() -> None:
                 (
                     simulation,
                     "cached" if cache else "from files",
-                    data.measure_throughput(ds, args.batches),
+                    pipeline.measure_throughput(ds, args.batches),
                 )
             )
     config = Config(image_size=args.image_size, batch_size=args.batch_size)

@@ -10,7 +10,7 @@ and saves a grid of the same 8 validation images to bench/quality_grids/NAME-INP
 
     python bench/quality.py NAME --minutes 15 [--split val] [--score-only] [-- train options]
 
-e.g. python bench/quality.py seed-128 --minutes 15 -- --arch seed --head rgb
+e.g. python bench/quality.py seed-128 --minutes 15 -- --arch dcgan --head rgb
 Everything after `--` is passed to `mangacolor train` (image size defaults to 128).
 """
 
@@ -27,9 +27,9 @@ import keras
 import numpy as np
 
 import mangacolor  # noqa: F401  (registers custom layers)
-from mangacolor import cli, data, metrics, visualize
+from mangacolor import cli, data, metrics, pipeline, visualize
 from mangacolor.inference import Colorizer
-from mangacolor.training import read_history
+from mangacolor.runs import read_history
 
 HERE = Path(__file__).resolve().parent
 
@@ -40,7 +40,7 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=15.0)
     parser.add_argument("--split", default="val")
     parser.add_argument("--runs", default=str(HERE / "runs"))
-    parser.add_argument("--inputs", default="gray,lineart", help="input kinds to score on (data.SIMULATIONS)")
+    parser.add_argument("--inputs", default="gray,lineart", help="input kinds to score on (SIMULATIONS)")
     parser.add_argument("--score-only", action="store_true", help="score the existing run NAME, do not train")
     argv = sys.argv[1:]
     split_at = argv.index("--") if "--" in argv else len(argv)
@@ -74,7 +74,7 @@ def score(run: Path, config: mangacolor.Config, split: str, kind: str, flatten: 
     """Metrics of the run's generator on one input kind, as a user gets them."""
     colorizer = Colorizer(run, flatten=flatten)
     pairs = data.find_pairs(config.data, split, config.series)
-    ds = data.make_dataset(pairs, config.image_size, 16, training=False, simulation=kind)
+    ds = pipeline.make_dataset(pairs, config.image_size, 16, training=False, simulation=kind)
     results = metrics.evaluate(colorizer.colorize_inputs, ds)
     print(f"{run.name}, input {kind}, flatten {flatten}:\n{metrics.format_table(results)}")
     row = {"input": kind, "flatten": "auto" if flatten is None else "off", "chroma_gain": chroma_gain(colorizer.model)}

@@ -15,7 +15,7 @@ import csv
 from pathlib import Path
 
 import mangacolor  # noqa: F401  (registers custom layers)
-from mangacolor import data, metrics
+from mangacolor import data, metrics, pipeline
 from mangacolor.inference import Colorizer
 
 HERE = Path(__file__).resolve().parent
@@ -25,7 +25,7 @@ COLUMNS = ("deltaE2000", "deltaE2000_chroma", "deltaE2000_hints", "colorfulness_
 def score(run: str, kind: str, hints: int, flatten: bool | None) -> dict[str, float]:
     colorizer = Colorizer(run, flatten=flatten)
     pairs = data.find_pairs(None, "test")
-    ds = data.make_dataset(
+    ds = pipeline.make_dataset(
         pairs, colorizer.size, 16, training=False, simulation=kind, hints=hints if colorizer.takes_hints else None
     )
     return metrics.evaluate(colorizer.colorize_inputs, ds, progress=False)

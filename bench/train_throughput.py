@@ -25,7 +25,7 @@ import numpy as np
 import tensorflow as tf
 
 import mangacolor  # noqa: F401
-from mangacolor import Config, data, models
+from mangacolor import Config, data, models, pipeline
 from mangacolor.training import build_gan
 
 
@@ -45,11 +45,13 @@ def matmul_peak(dtype: tf.DType = tf.float32, n: int = 2048, repeats: int = 5) -
 def seed_loop(config: Config, images: int, steps: int, repeats: int) -> float:
     """The seed's loop: arrays in memory, float32, GradientTape; returns images/s (median)."""
     pairs = data.find_pairs(split="train")[:images]
-    colour = np.stack([np.asarray(data.fit_square(data.load_image(p.color), config.image_size, 255.0)) for p in pairs])
+    colour = np.stack(
+        [np.asarray(pipeline.fit_square(data.load_image(p.color), config.image_size, 255.0)) for p in pairs]
+    )
     target = (colour / 127.5 - 1.0).astype(np.float32)
     gray = target.mean(axis=-1, keepdims=True)
-    generator = models.seed_generator(config.image_size)
-    discriminator = models.seed_discriminator(config.image_size)
+    generator = models.dcgan_generator(config.image_size)
+    discriminator = models.dcgan_discriminator(config.image_size)
     g_opt, d_opt = keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5)
     bce = keras.losses.BinaryCrossentropy()
 
@@ -109,7 +111,7 @@ def trainer(config: Config, images: int, steps: int, repeats: int, policy: str, 
         gan = build_gan(config, policy)
         gan.adversarial = adversarial
         pairs = data.find_pairs(split="train")[:images]
-        ds = data.make_dataset(pairs, config.image_size, config.batch_size, drop_remainder=True).repeat()
+        ds = pipeline.make_dataset(pairs, config.image_size, config.batch_size, drop_remainder=True).repeat()
         rate = _Rate(config.batch_size)
         gan.fit(ds, epochs=repeats + 1, steps_per_epoch=steps, callbacks=[rate], verbose=0)
         return statistics.median(rate.rates)
@@ -134,19 +136,19 @@ def main() -> None:
     print("| architecture | case | images/s | vs seed loop | GFLOPs/image (train) | GFLOP/s | % of matmul peak |")
     print("|---|---|---|---|---|---|---|")
     summary = []
-    for arch in ("seed", "unet"):
-        head = "rgb" if arch == "seed" else "lab"
+    for arch in ("dcgan", "unet"):
+        head = "rgb" if arch == "dcgan" else "lab"
         config = Config(
             arch=arch,
             head=head,
             image_size=args.image_size,
             batch_size=args.batch_size,
-            width=64 if arch == "seed" else args.default_width,
+            width=64 if arch == "dcgan" else args.default_width,
         )
         g_flops = models.flops_per_image(models.build_generator(config, config.image_size))
         d_flops = 2 * models.flops_per_image(models.build_discriminator(config))
         cases, flops = {}, {}
-        if arch == "seed":
+        if arch == "dcgan":
             cases["seed_loop"] = seed_loop(config, args.images, args.steps, args.repeats)
         cases["trainer"] = trainer(config, args.images, args.steps, args.repeats, "float32")
         if not args.no_mixed:

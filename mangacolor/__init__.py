@@ -9,6 +9,10 @@ import os
 # TensorFlow's C++ start-up chatter goes to stderr and differs from run to run.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from mangacolor import startup  # noqa: E402
+
+startup.import_tensorflow()
+
 from mangacolor import models  # noqa: E402,F401  (registers the custom layers)
 from mangacolor.config import Config  # noqa: E402
 

@@ -3,100 +3,45 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
+import typing
 from collections.abc import Sequence
 
-from mangacolor import data, models
-from mangacolor.config import Config
+from mangacolor import data, pipeline, startup
+from mangacolor.config import SIMULATIONS, Config
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
-    d = Config()
-    p = sub.add_parser(
-        "train",
-        help="train a colorizer GAN",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    p.add_argument(
-        "--data",
-        default=None,
-        help="image folder, Kaggle root or paired folder (default: bundled sample)",
-    )
-    p.add_argument("--series", nargs="+", default=None, help="Kaggle layout: the series to use (default: all)")
-    p.add_argument("--arch", choices=sorted(models.ARCHITECTURES), default=d.arch)
-    p.add_argument("--head", choices=models.HEADS, default=d.head)
-    p.add_argument("--depth", type=int, default=d.depth, help="downsampling steps (default: the arch's)")
-    p.add_argument("--width", type=int, default=d.width, help="filters of the first layer (default: the arch's)")
-    p.add_argument("--dropout", type=float, default=d.dropout, help="U-Net decoder dropout")
-    p.add_argument("--norm", choices=models.NORMS, default=d.norm, help="U-Net normalisation: batch or group")
-    p.add_argument(
-        "--hints",
-        action=argparse.BooleanOptionalAction,
-        default=d.hints,
-        help="a colour-hint input, trained with hints sampled from the targets (default: U-Net yes, seed no)",
-    )
-    p.add_argument("--image-size", type=int, default=d.image_size)
-    p.add_argument("--epochs", type=int, default=d.epochs)
-    p.add_argument("--batch-size", type=int, default=d.batch_size)
-    p.add_argument("--learning-rate", type=float, default=d.learning_rate)
-    p.add_argument(
-        "--lr-decay",
-        action=argparse.BooleanOptionalAction,
-        default=d.lr_decay,
-        help="learning rate falls linearly to 0 over the epochs or --time-limit",
-    )
-    p.add_argument("--l1-weight", type=float, default=d.l1_weight)
-    p.add_argument("--adv-weight", type=float, default=d.adv_weight)
-    p.add_argument(
-        "--gan-warmup", type=int, default=d.gan_warmup, help="epochs of L1 only before the adversarial loss joins"
-    )
-    p.add_argument(
-        "--chroma-weight",
-        type=float,
-        default=d.chroma_weight,
-        help="extra L1 weight on coloured pixels",
-    )
-    p.add_argument("--no-calibrate", action="store_true", help="keep the Lab head's chroma gain at 1")
-    p.add_argument("--simulation", choices=data.SIMULATIONS, default=d.simulation, help="how B&W input is made")
-    p.add_argument("--max-images", type=int, default=None, help="use at most this many training images")
-    p.add_argument("--precision", default=d.precision, help="auto, float32, mixed_float16, mixed_bfloat16")
-    p.add_argument("--seed", type=int, default=d.seed)
-    p.add_argument("--sample-every", type=int, default=d.sample_every)
+    p = sub.add_parser("train", help="train a colorizer GAN")
+    hints = typing.get_type_hints(Config)
+    for f in dataclasses.fields(Config):
+        flag = "--" + f.name.replace("_", "-")
+        kind = hints[f.name]
+        shown = "" if f.default is None else " (default: %(default)s)"
+        options = {"default": f.default, "help": f.metadata["help"] + shown, "choices": f.metadata["choices"]}
+        if kind in (bool, bool | None):
+            p.add_argument(flag, action=argparse.BooleanOptionalAction, **options)
+        elif kind == tuple[str, ...] | None:
+            p.add_argument(flag, nargs="+", **options)
+        else:
+            p.add_argument(flag, type=_scalar(kind), **options)
     p.add_argument("--time-limit", type=float, default=None, help="stop after this many minutes")
     p.add_argument("--out", required=True, help="run directory")
     p.add_argument("--resume", action="store_true", help="continue the interrupted run in --out")
 
 
+def _scalar(kind: object) -> type:
+    """int, float or str, from a field's type such as `int | None`."""
+    return next(t for t in (int, float, str) if kind in (t, t | None))
+
+
 def _train(args: argparse.Namespace) -> int:
     from mangacolor.training import train
 
-    config = Config(
-        data=args.data,
-        series=tuple(args.series) if args.series else None,
-        arch=args.arch,
-        head=args.head,
-        depth=args.depth,
-        width=args.width,
-        dropout=args.dropout,
-        norm=args.norm,
-        hints=args.hints,
-        image_size=args.image_size,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        learning_rate=args.learning_rate,
-        lr_decay=args.lr_decay,
-        l1_weight=args.l1_weight,
-        adv_weight=args.adv_weight,
-        gan_warmup=args.gan_warmup,
-        chroma_weight=args.chroma_weight,
-        calibrate=not args.no_calibrate,
-        simulation=args.simulation,
-        max_images=args.max_images,
-        precision=args.precision,
-        seed=args.seed,
-        sample_every=args.sample_every,
-    )
-    train(config, args.out, resume=args.resume, time_limit=args.time_limit)
+    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(Config)}
+    values["series"] = tuple(values["series"]) if values["series"] else None
+    train(Config(**values), args.out, resume=args.resume, time_limit=args.time_limit)
     print(f"done: generator in {args.out}/generator.keras")
     return 0
 
@@ -164,7 +109,7 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument(
         "--simulation",
-        choices=data.SIMULATIONS,
+        choices=SIMULATIONS,
         default="gray",
         help="the input to score on: gray (the seed's), lineart, lineart_tone, ...",
     )
@@ -184,7 +129,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     pairs = data.find_pairs(args.data, args.split)
     if args.hints and not colorizer.takes_hints:
         raise ValueError(f"--hints {args.hints}: this model takes no colour hints (it was trained with --no-hints)")
-    dataset = data.make_dataset(
+    dataset = pipeline.make_dataset(
         pairs,
         colorizer.size,
         args.batch_size,
@@ -221,6 +166,7 @@ def _app(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mangacolor", description=__doc__)
+    parser.add_argument("--verbose", action="store_true", help="also show TensorFlow's start-up lines")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_train(sub)
     _add_colorize(sub)
@@ -234,6 +180,8 @@ COMMANDS = {"train": _train, "colorize": _colorize, "evaluate": _evaluate, "app"
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.verbose:
+        print("\n".join(startup.LINES), file=sys.stderr)
     try:
         return COMMANDS[args.command](args)
     except (OSError, ValueError) as e:  # DataError, WriteError and bad options: one clear line

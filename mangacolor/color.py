@@ -8,6 +8,7 @@ both ways against skimage.color.
 
 from __future__ import annotations
 
+import numpy as np
 import tensorflow as tf
 
 # sRGB (linear) -> XYZ, D65; the same matrix as skimage.color.colorconv.xyz_from_rgb.
@@ -103,3 +104,22 @@ def fit_chroma_to_gamut(lab: tf.Tensor, steps: int = 12) -> tf.Tensor:
         lo, hi = tf.where(ok, mid, lo), tf.where(ok, hi, mid)
     scale = tf.stop_gradient(tf.where(fits, ones, lo))
     return tf.concat([L, ab * scale], axis=-1)
+
+
+# ---------------------------------------------------------------- the models' value range
+
+
+def lightness_to_input(lightness):
+    """L* in [0, 100] to the models' input range [-1, 1]."""
+    return lightness / 50.0 - 1.0
+
+
+def input_to_lightness(x):
+    """The models' input range [-1, 1] back to L* in [0, 100]."""
+    return (x + 1.0) * 50.0
+
+
+def to_uint8(images) -> np.ndarray:
+    """Images in the models' range [-1, 1] to uint8; one channel becomes three (grey RGB)."""
+    out = np.clip((np.asarray(images, np.float32) + 1.0) * 127.5 + 0.5, 0, 255).astype(np.uint8)
+    return np.repeat(out, 3, axis=-1) if out.shape[-1] == 1 else out

@@ -12,49 +12,61 @@ import dataclasses
 import json
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mangacolor import files
 
+# The names each setting allows; models.py and data.py build what they name.
+ARCHITECTURES = ("dcgan", "unet")
+HEADS = ("rgb", "lab", "multiply")
+NORMS = ("batch", "group")
+SIMULATIONS = ("gray", "ink", "screentone", "degrade", "lineart", "lineart_tone", "manga")
 PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
+
+
+def setting(default: object, help: str, choices: tuple[str, ...] | None = None) -> object:
+    """A Config field with the help text and choices that `mangacolor train --help` shows."""
+    return field(default=default, metadata={"help": help, "choices": choices})
 
 
 @dataclass
 class Config:
-    """Settings of one training run. Defaults are the seed project's where it had one."""
+    """Settings of one training run. Defaults are the seed project's where it had one.
+
+    Each field is also an option of `mangacolor train` (`image_size` is
+    `--image-size`), made from the field's help and choices by cli.py.
+    """
 
     # Data
-    data: str | None = None  # folder, Kaggle root or paired folder; None: bundled sample
-    series: tuple[str, ...] | None = None  # Kaggle layout only: which series to use
-    simulation: str = "manga"  # how B&W input is made from colour: grayscale and line art, data.MANGA_MIX
-    max_images: int | None = None  # cap the training set (quick runs)
+    data: str | None = setting(None, "image folder, Kaggle root or paired folder (default: bundled sample)")
+    series: tuple[str, ...] | None = setting(None, "Kaggle layout: the series to use (default: all)")
+    simulation: str = setting("manga", "how B&W input is made from colour (manga: grayscale and line art)", SIMULATIONS)
+    max_images: int | None = setting(None, "use at most this many training images")
     # Model
-    arch: str = "unet"  # "seed" (the seed's DCGAN, as described) or "unet" (U-Net + PatchGAN)
-    head: str = (
-        "multiply"  # "rgb": tanh RGB; "lab": a*b*, keeps the input's L; "multiply": a colour layer under the ink
-    )
-    depth: int | None = None  # downsampling steps; None: the architecture's default
-    width: int | None = None  # filters of the first layer; None: the architecture's default
-    dropout: float = 0.5  # U-Net only: pix2pix's dropout in the first three decoder blocks
-    norm: str = "batch"  # U-Net only: "batch" (pix2pix's) or "group" (no running statistics)
-    hints: bool | None = None  # a colour-hint input (hints.py); None: the arch's default (U-Net yes, seed no)
-    image_size: int = 256
+    arch: str = setting("unet", "dcgan: the seed's DCGAN as described; unet: U-Net + PatchGAN", ARCHITECTURES)
+    head: str = setting("multiply", "rgb: tanh RGB; lab: a*b*, keeps L*; multiply: a colour layer under the ink", HEADS)
+    depth: int | None = setting(None, "downsampling steps (default: the architecture's)")
+    width: int | None = setting(None, "filters of the first layer (default: the architecture's)")
+    dropout: float = setting(0.5, "U-Net: pix2pix's dropout in the first three decoder blocks")
+    norm: str = setting("batch", "U-Net normalisation: batch (pix2pix's) or group (no running statistics)", NORMS)
+    hints: bool | None = setting(None, "a colour-hint input, trained with hints from the targets (default: U-Net)")
+    image_size: int = setting(256, "training size in pixels")
     # Optimisation: the seed's batch 32, 100 epochs, Adam(2e-4, 0.5) and L1 weight 100; the
     # warm-up, decay and chroma weight are ours, measured in bench/quality_ablation.csv.
-    batch_size: int = 32
-    epochs: int = 100
-    learning_rate: float = 2e-4
-    lr_decay: bool = True  # linear decay to zero over the epochs (or the time limit): training.LinearDecay
-    beta_1: float = 0.5
-    l1_weight: float = 100.0
-    adv_weight: float = 1.0
-    gan_warmup: int = 20  # epochs of L1 only before the adversarial loss joins (NoGAN-style)
-    chroma_weight: float = 3.0  # L1 weight on coloured pixels: see losses.l1_loss
-    calibrate: bool = True  # Lab head: fit its chroma gain on the validation split after training
-    precision: str = "auto"  # "auto", "float32", "mixed_float16" or "mixed_bfloat16"
-    seed: int = 42
-    sample_every: int = 1  # save a sample grid every N epochs
+    batch_size: int = setting(32, "images per step")
+    epochs: int = setting(100, "epochs to train (the total, also when resuming)")
+    learning_rate: float = setting(2e-4, "Adam's learning rate, both networks")
+    lr_decay: bool = setting(True, "learning rate falls linearly to 0 over the epochs or --time-limit")
+    beta_1: float = setting(0.5, "Adam's beta_1")
+    l1_weight: float = setting(100.0, "weight of the L1 loss")
+    adv_weight: float = setting(1.0, "weight of the adversarial loss")
+    gan_warmup: int = setting(20, "epochs of L1 only before the adversarial loss joins (NoGAN-style)")
+    chroma_weight: float = setting(3.0, "extra L1 weight on coloured pixels (losses.l1_loss)")
+    calibrate: bool = setting(True, "Lab head: fit its chroma gain on the validation split after training")
+    precision: str = setting("auto", "auto: float16 on GPUs, bfloat16 on CPUs that have it, else float32", PRECISIONS)
+    seed: int = setting(42, "random seed")
+    sample_every: int = setting(1, "save a sample grid every N epochs")
 
     def __post_init__(self) -> None:
         self.validate()
@@ -62,16 +74,16 @@ class Config:
     def validate(self) -> None:
         """Check every setting before any work starts; a ValueError names the setting,
         its command-line option, the value and what is allowed."""
-        from mangacolor import data, models  # here: models builds from a Config
+        from mangacolor import models  # here: models builds from a Config
 
         def fail(name: str, problem: str) -> None:
             raise ValueError(f"{name} = {getattr(self, name)!r} (--{name.replace('_', '-')}): {problem}")
 
         for name, allowed in (
-            ("arch", sorted(models.ARCHITECTURES)),
-            ("head", models.HEADS),
-            ("norm", models.NORMS),
-            ("simulation", data.SIMULATIONS),
+            ("arch", ARCHITECTURES),
+            ("head", HEADS),
+            ("norm", NORMS),
+            ("simulation", SIMULATIONS),
             ("precision", PRECISIONS),
         ):
             if getattr(self, name) not in allowed:
@@ -120,6 +132,8 @@ class Config:
             raise ValueError(f"{path}: unknown settings {unknown}")
         values.setdefault("hints", False)  # runs from before hints existed had none
         values.setdefault("norm", "batch")  # nor GroupNorm
+        if values.get("arch") == "seed":
+            values["arch"] = "dcgan"  # its name before 0.2
         if values.get("series") is not None:
             values["series"] = tuple(values["series"])
         return cls(**values)

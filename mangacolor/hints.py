@@ -24,7 +24,7 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image, ImageColor
 
-from mangacolor.color import rgb_to_lab
+from mangacolor.color import input_to_lightness, lightness_to_input, rgb_to_lab
 
 CHANNELS = 4  # L*, a*, b*, mask
 AB_SCALE = 110.0
@@ -37,13 +37,13 @@ MAX_HINTS = 32
 
 def encode(lab: tf.Tensor) -> tf.Tensor:
     """Lab to the hint layer's colour channels, about [-1, 1]."""
-    return tf.concat([lab[..., :1] / 50.0 - 1.0, lab[..., 1:] / AB_SCALE], axis=-1)
+    return tf.concat([lightness_to_input(lab[..., :1]), lab[..., 1:] / AB_SCALE], axis=-1)
 
 
 def decode(channels: np.ndarray) -> np.ndarray:
     """The hint layer's colour channels (..., 3) back to Lab."""
     channels = np.asarray(channels, np.float32)
-    return np.concatenate([(channels[..., :1] + 1.0) * 50.0, channels[..., 1:] * AB_SCALE], axis=-1)
+    return np.concatenate([input_to_lightness(channels[..., :1]), channels[..., 1:] * AB_SCALE], axis=-1)
 
 
 # ---------------------------------------------------------------- sampling from the target

@@ -3,7 +3,7 @@
 The generator works at a modest resolution (`size`, its training size). A page
 is scaled so its long side is `size`, padded with white paper to a multiple of
 32, and the generator predicts its colour layer (factor, a*, b*: see
-models.MultiplyHead). Only that layer is upsampled to the page's full
+heads.MultiplyHead). Only that layer is upsampled to the page's full
 resolution and laid under the page's own lightness L*, which it multiplies by
 the factor: ink stays black and as sharp as drawn, paper takes the colour. On a
 B&W drawing the layer is first flattened to one colour per closed region
@@ -13,11 +13,9 @@ a larger copy of the page instead, for pages whose details vanish at `size` pixe
 
 from __future__ import annotations
 
-import math
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from itertools import product
 from pathlib import Path
 
@@ -27,8 +25,7 @@ import tensorflow as tf
 from PIL import Image
 from tqdm import tqdm
 
-from mangacolor import color, data, metrics, models
-from mangacolor import flatten as flat
+from mangacolor import color, compose, data, folders, metrics, models
 from mangacolor import hints as hint_layers
 from mangacolor.config import Config
 
@@ -37,16 +34,7 @@ ImageLike = str | os.PathLike | Image.Image | np.ndarray
 DEFAULT_SIZE = 256
 PAD_MULTIPLE = 32  # 2**depth of the deepest default generator (U-Net, depth 5)
 MODEL_FILES = ("generator.keras", "checkpoints/best.keras", "checkpoints/last.keras")
-CHUNK_PIXELS = 2**20  # colour math on at most this many pixels at once: bounded memory
-MIN_CHUNK_PIXELS = 2**16  # chunks are padded to powers of two from here: few XLA compilations
 TILE_BATCH = 4  # tiles per model call in tile mode
-COLORED_CHROMA = 6.0  # mean C*ab above which a page counts as already coloured
-THUMBNAIL = 256  # `is_colored` looks at a copy this large: chroma needs no detail
-FORMATS = {  # --format: (Pillow format, file suffix, save options)
-    "png": ("PNG", ".png", {}),
-    "jpeg": ("JPEG", ".jpg", {"quality": 95}),
-    "webp": ("WEBP", ".webp", {"quality": 95}),
-}
 
 
 # ---------------------------------------------------------------- loading
@@ -97,112 +85,6 @@ def _array_to_pil(array: np.ndarray) -> Image.Image:
     return Image.fromarray(array)
 
 
-# ---------------------------------------------------------------- resizing
-
-
-def _scaled(shape: tuple[int, ...], long_side: int) -> tuple[int, int]:
-    """(width, height) of an image of `shape` scaled so its long side is `long_side`."""
-    h, w = shape[:2]
-    scale = long_side / max(h, w)
-    return max(1, round(w * scale)), max(1, round(h * scale))
-
-
-def _resize(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Area averaging when shrinking, as in training (data.fit_square); bicubic when enlarging."""
-    im = Image.fromarray(rgb)
-    shrinking = size[0] <= im.width and size[1] <= im.height
-    return np.asarray(im.resize(size, Image.Resampling.BOX if shrinking else Image.Resampling.BICUBIC))
-
-
-def _upsample(channel: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    return np.asarray(
-        Image.fromarray(np.ascontiguousarray(channel, np.float32)).resize(size, Image.Resampling.BILINEAR)
-    )
-
-
-# ---------------------------------------------------------------- the colour layer under the ink
-
-_LINEAR = np.where((v := np.arange(256) / 255.0) > 0.04045, ((v + 0.055) / 1.055) ** 2.4, v / 12.92).astype(
-    np.float32
-)  # sRGB code value -> linear light, as color.srgb_to_linear
-
-
-def lightness(page: np.ndarray) -> np.ndarray:
-    """L* (H, W) float32 of uint8 RGB, by table look-up: fast enough for whole pages."""
-    y = _LINEAR[page[..., 0]] * 0.212671 + _LINEAR[page[..., 1]] * 0.715160 + _LINEAR[page[..., 2]] * 0.072169
-    return np.where(y > 216 / 24389, 116.0 * np.cbrt(y) - 16.0, y * 24389 / 27).astype(np.float32)
-
-
-def upsample(layer: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """A low-resolution (h, w, C) layer bilinearly resized to the page's (H, W)."""
-    size = (shape[1], shape[0])
-    return np.stack([_upsample(layer[..., i], size) for i in range(layer.shape[-1])], axis=-1)
-
-
-def layer_to_rgb(layer: np.ndarray) -> np.ndarray:
-    """The colour layer alone, as it shows on white paper: uint8 RGB an artist can edit."""
-    return _combine(np.full(layer.shape[:2], 100.0, np.float32), layer)
-
-
-def recolor(page: np.ndarray, layer: np.ndarray, flatten: bool | None = None) -> np.ndarray:
-    """The page's own full-resolution L* under a low-resolution colour layer: uint8 RGB.
-
-    `layer` is (h, w, 3): factor, a*, b*. It is upsampled to the page, flattened
-    by region where `flatten` is True (None: where the page is a B&W drawing),
-    and multiplies the page's lightness: the output's L* is the page's times the
-    factor, so black ink stays black at any page size.
-    """
-    return _combine(*_full_layer(page, layer, flatten))
-
-
-def _full_layer(
-    page: np.ndarray, layer: np.ndarray, flatten: bool | None, hints: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """The page's L* and its colour layer at full resolution, flattened as asked. With hints
-    (a low-resolution hint layer) a region with a hint takes its colour: on a B&W drawing
-    the region closed by ink, on a grayscale panel the area of the same grey. With
-    `flatten=False` the colour layer is the network's alone."""
-    light = lightness(page)
-    full = upsample(layer, page.shape)
-    given = None if hints is None or not hints[..., -1].any() else _nearest(hints, page.shape)
-    if flatten or (flatten is None and flat.is_line_art(light)):
-        full = flat.flatten(full, light, given)
-    elif flatten is None and given is not None:
-        full = flat.fill_same_grey(full, light, given)
-    return light, full
-
-
-def _nearest(layer: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """A hint layer resized to the page's (H, W) by nearest neighbour: masks stay masks."""
-    rows = np.minimum((np.arange(shape[0]) + 0.5) * layer.shape[0] / shape[0], layer.shape[0] - 1).astype(int)
-    cols = np.minimum((np.arange(shape[1]) + 0.5) * layer.shape[1] / shape[1], layer.shape[1] - 1).astype(int)
-    return layer[rows][:, cols]
-
-
-def _combine(light: np.ndarray, layer: np.ndarray) -> np.ndarray:
-    """L* (H, W) under a colour layer (H, W, 3) as uint8 RGB, in chunks to bound memory."""
-    h, w = light.shape
-    light, layer = light.reshape(-1), layer.reshape(-1, 3)
-    out = np.empty((h * w, 3), np.uint8)
-    for start in range(0, h * w, CHUNK_PIXELS):
-        chunk = slice(start, start + CHUNK_PIXELS)
-        out[chunk] = _combine_chunk(light[chunk], layer[chunk])
-    return out.reshape(h, w, 3)
-
-
-def _combine_chunk(light: np.ndarray, layer: np.ndarray) -> np.ndarray:
-    """Pad to a power of two so the compiled function sees few shapes."""
-    n = len(light)
-    pad = max(MIN_CHUNK_PIXELS, 2 ** math.ceil(math.log2(n))) - n
-    return _combine_pixels(np.pad(light, (0, pad)), np.pad(layer, ((0, pad), (0, 0)))).numpy()[:n]
-
-
-@tf.function(jit_compile=True)
-def _combine_pixels(light: tf.Tensor, layer: tf.Tensor) -> tf.Tensor:
-    """(N,) L* and (N, 3) layer to (N, 3) uint8; XLA fuses the gamut bisection (~8x faster)."""
-    return tf.cast(tf.round(models.combine(light[:, None], layer) * 255.0), tf.uint8)
-
-
 # ---------------------------------------------------------------- tiles
 
 
@@ -228,26 +110,6 @@ def _batches(items: Sequence, n: int) -> Iterator[Sequence]:
 
 
 # ---------------------------------------------------------------- the colorizer
-
-
-@dataclass
-class FolderReport:
-    """What `colorize_folder` did; `failed` holds (input, message naming the file and problem)."""
-
-    written: list[Path] = field(default_factory=list)
-    skipped_colored: list[Path] = field(default_factory=list)
-    failed: list[tuple[Path, str]] = field(default_factory=list)
-
-
-def is_colored(rgb: np.ndarray, threshold: float = COLORED_CHROMA) -> bool:
-    """True for an image already in colour: its mean chroma C*ab exceeds `threshold`.
-
-    B&W scans stay below it (grey has no chroma, a paper tint little); a page
-    with little colour on much white paper may too, and is then colorized.
-    """
-    small = _resize(rgb, _scaled(rgb.shape, min(THUMBNAIL, max(rgb.shape[:2]))))
-    ab = color.rgb_to_lab(tf.cast(small, tf.float32) / 255.0)[..., 1:]
-    return float(tf.reduce_mean(tf.norm(ab, axis=-1))) > threshold
 
 
 class Colorizer:
@@ -289,10 +151,10 @@ class Colorizer:
         of the input's size: the layer can be edited and laid under the line art (Multiply)."""
         page = as_rgb(image)
         if isinstance(image, (str, os.PathLike)):
-            hints = _hints_for(hints, Path(image))  # a JSON file's points for this page by name
+            hints = folders.hints_for(hints, Path(image))  # a JSON file's points for this page by name
         small, given = self._layer_maps([page], [hints])[0]
-        light, layer = _full_layer(page, small, self.flatten, given)
-        return _combine(light, layer), layer_to_rgb(layer)
+        light, layer = compose.full_layer(page, small, self.flatten, given)
+        return compose.under_ink(light, layer), compose.layer_to_rgb(layer)
 
     def colorize_inputs(self, inputs: tf.Tensor | np.ndarray) -> np.ndarray:
         """Colorize a batch of model inputs (B, H, W, 1 or 5) in [-1, 1] as if they were pages
@@ -315,7 +177,7 @@ class Colorizer:
         """The colour layer (factor, a*, b*) predicted for same-size uint8 RGB images (B, h, w, 3)
         and their hint layers (B, h, w, 4), if the model takes hints."""
         h, w = pages.shape[1:3]
-        gray = color.rgb_to_lightness(tf.cast(pages, tf.float32) / 255.0) / 50.0 - 1.0
+        gray = color.lightness_to_input(color.rgb_to_lightness(tf.cast(pages, tf.float32) / 255.0))
         pad = [[0, 0], [0, -h % PAD_MULTIPLE], [0, -w % PAD_MULTIPLE], [0, 0]]
         gray = tf.pad(gray, pad, constant_values=1.0)
         if self.takes_hints:
@@ -335,7 +197,7 @@ class Colorizer:
         same-size pages share model calls."""
         if self.tile:
             return [self._tiled_layer(page, h) for page, h in zip(pages, hints, strict=True)]
-        small = [_resize(page, _scaled(page.shape, self.size)) for page in pages]
+        small = [compose.resize(page, compose.scaled_size(page.shape, self.size)) for page in pages]
         by_shape = defaultdict(list)
         for i, image in enumerate(small):
             by_shape[image.shape].append(i)
@@ -352,7 +214,7 @@ class Colorizer:
         of 2 * size, blended with weights that fade out over each overlap (no seams)."""
         s = self.size
         h, w = page.shape[:2]
-        work = _resize(page, _scaled(page.shape, round(2 * s * max(h, w) / min(h, w))))
+        work = compose.resize(page, compose.scaled_size(page.shape, round(2 * s * max(h, w) / min(h, w))))
         given = self._hint_layers([page], [hints], work.shape[:2])
         boxes = list(product(_tile_starts(work.shape[0], s), _tile_starts(work.shape[1], s)))
         window = _window(s)
@@ -376,7 +238,7 @@ class Colorizer:
         progress: bool = True,
         layers: bool = False,
         hints: str | os.PathLike | None = None,
-    ) -> FolderReport:
+    ) -> folders.FolderReport:
         """Colorize image files and folders of images into `out_dir/<stem>.<ext>`, and with
         `layers` the colour layer alone into `out_dir/<stem>.layer.png`. `hints` is a JSON
         hint file (its "points" for every page, its "pages" by file name) or a scribble PNG.
@@ -385,97 +247,23 @@ class Colorizer:
         or to write two inputs to one file. A file that cannot be read is listed
         in the report's `failed` and the others are still written.
         """
-        if fmt not in FORMATS:
-            raise ValueError(f"format must be one of {sorted(FORMATS)}, not {fmt!r}")
-        paths = image_paths(inputs)
-        targets = _output_paths(paths, Path(out_dir), FORMATS[fmt][1])
+        if fmt not in folders.FORMATS:
+            raise ValueError(f"format must be one of {sorted(folders.FORMATS)}, not {fmt!r}")
+        paths = folders.image_paths(inputs)
+        targets = folders.output_paths(paths, Path(out_dir), folders.FORMATS[fmt][1])
         Path(out_dir).mkdir(parents=True, exist_ok=True)
-        report = FolderReport()
+        report = folders.FolderReport()
         with tqdm(total=len(paths), desc="colorizing", unit="image", disable=not progress) as bar:
             for batch in _batches(paths, batch_size):
-                pages = _load_pages(batch, skip_colored, report)
-                page_hints = [_hints_for(hints, path) for path in pages]
+                pages = folders.load_pages(batch, skip_colored, report)
+                page_hints = [folders.hints_for(hints, path) for path in pages]
                 maps = self._layer_maps(list(pages.values()), page_hints)
                 for (path, page), (small, given) in zip(pages.items(), maps, strict=True):
-                    light, layer = _full_layer(page, small, self.flatten, given)
-                    _write(_combine(light, layer), path, targets[path], fmt, report)
+                    light, layer = compose.full_layer(page, small, self.flatten, given)
+                    folders.write(compose.under_ink(light, layer), path, targets[path], fmt, report)
                     if layers:
-                        _write(layer_to_rgb(layer), path, _layer_path(targets[path]), "png", report)
+                        folders.write(
+                            compose.layer_to_rgb(layer), path, folders.layer_path(targets[path]), "png", report
+                        )
                 bar.update(len(batch))
         return report
-
-
-# ---------------------------------------------------------------- folders
-
-
-def image_paths(inputs: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
-    """Files as given and the images of folders (data.list_images), each once, in order."""
-    if isinstance(inputs, (str, os.PathLike)):
-        inputs = [inputs]
-    paths: list[Path] = []
-    for item in map(Path, inputs):
-        paths += data.list_images(item) if item.is_dir() else [item]
-    return list(dict.fromkeys(paths))
-
-
-def _resolved(path: Path) -> Path:
-    """The real path, or the absolute one where there is none (a symlink loop, no permission)."""
-    try:
-        return path.resolve()
-    except (OSError, RuntimeError):
-        return path.absolute()
-
-
-def _output_paths(paths: list[Path], out_dir: Path, suffix: str) -> dict[Path, Path]:
-    """Where each input is written; refuses to overwrite an input or to write one file twice."""
-    inputs = {_resolved(p) for p in paths}
-    sources: dict[Path, Path] = {}
-    for path in paths:
-        target = out_dir / (path.stem + suffix)
-        if _resolved(target) in inputs:
-            raise FileExistsError(f"{target}: would overwrite an input image; write to another folder (--out)")
-        if target in sources:
-            raise FileExistsError(f"{sources[target]} and {path} would both be written to {target}")
-        sources[target] = path
-    return {path: target for target, path in sources.items()}
-
-
-def _hints_for(hints: str | os.PathLike | None, page: Path) -> hint_layers.Hints:
-    """The hints of one page of a folder: a JSON file's points for it, or the scribble."""
-    if isinstance(hints, (str, os.PathLike)) and Path(hints).suffix.lower() == ".json":
-        return hint_layers.read_points(hints, page.name) or None
-    return hints
-
-
-def _layer_path(target: Path) -> Path:
-    return target.with_name(target.stem + ".layer.png")
-
-
-def _load_pages(paths: Sequence[Path], skip_colored: bool, report: FolderReport) -> dict[Path, np.ndarray]:
-    """Decoded pages to colorize; unreadable and (if asked) coloured ones go to the report."""
-    pages = {}
-    for path in paths:
-        try:
-            page = data.load_image(path)
-        except data.DataError as e:
-            report.failed.append((path, str(e)))
-            continue
-        if skip_colored and is_colored(page):
-            report.skipped_colored.append(path)
-        else:
-            pages[path] = page
-    return pages
-
-
-def _write(rgb: np.ndarray, source: Path, target: Path, fmt: str, report: FolderReport) -> None:
-    """Write atomically (temporary file, then rename): a crash never leaves half an image."""
-    pil_format, _, options = FORMATS[fmt]
-    tmp = target.with_name(f".{target.name}.tmp")
-    try:
-        Image.fromarray(rgb).save(tmp, format=pil_format, **options)
-        os.replace(tmp, target)
-        report.written.append(target)
-    except OSError as e:
-        report.failed.append((source, f"{target}: cannot write ({e})"))
-    finally:
-        tmp.unlink(missing_ok=True)

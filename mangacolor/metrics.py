@@ -18,6 +18,9 @@ from scipy import ndimage
 from skimage import color as skcolor
 from tqdm import tqdm
 
+from mangacolor import models
+from mangacolor.color import input_to_lightness, to_uint8
+
 CHROMA_THRESHOLD = 20.0  # C*ab above which a target pixel counts as clearly coloured
 METRICS = ("psnr", "ssim", "deltaE2000", "deltaE2000_chroma", "deltaE2000_hints", "colorfulness", "colorfulness_ratio")
 
@@ -75,7 +78,7 @@ def flat_mask(gray: np.ndarray, tolerance: float = 1.0) -> np.ndarray:
     `gray` is the model's input in [-1, 1], (H, W) or (H, W, 1); tolerance in L* units.
     """
     lightness = np.asarray(gray, np.float64)[..., 0] if np.ndim(gray) == 3 else np.asarray(gray, np.float64)
-    lightness = (lightness + 1.0) * 50.0
+    lightness = input_to_lightness(lightness)
     spread = ndimage.maximum_filter(lightness, 5) - ndimage.minimum_filter(lightness, 5)
     return spread <= tolerance
 
@@ -119,14 +122,9 @@ def _nanmean(values: list[float]) -> float:
     return float(np.mean(finite)) if finite else float("nan")
 
 
-def to_uint8(images: np.ndarray | tf.Tensor) -> np.ndarray:
-    """Model-range [-1, 1] images to uint8."""
-    return np.clip((np.asarray(images, np.float32) + 1.0) * 127.5 + 0.5, 0, 255).astype(np.uint8)
-
-
 def gray_copy(gray: np.ndarray | tf.Tensor) -> np.ndarray:
     """The baseline: the B&W input returned as an RGB image of the same lightness."""
-    lightness = (np.asarray(gray, np.float64)[..., 0] + 1.0) * 50.0
+    lightness = input_to_lightness(np.asarray(gray, np.float64)[..., 0])
     lab = np.stack([lightness, np.zeros_like(lightness), np.zeros_like(lightness)], axis=-1)
     return np.clip(skcolor.lab2rgb(lab) * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
@@ -164,3 +162,39 @@ def format_table(results: dict[str, dict[str, float]]) -> str:
     for name, m in results.items():
         lines.append(f"| {name} | " + " | ".join(f"{m[k]:.3f}" for k in METRICS) + f" | {m['n_images']} |")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- colour calibration (on validation data)
+
+CHROMA_GAINS = (0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)
+
+
+def calibrate_chroma_gain(generator: keras.Model, dataset: tf.data.Dataset, ratio: tuple = (0.7, 1.3)) -> float:
+    """Set the Lab head's chroma gain on validation data and return it.
+
+    Among CHROMA_GAINS, the gains whose colourfulness is within `ratio` of the
+    targets' (as colourful as real drawings) are candidates, and the one with the
+    lowest CIEDE2000 over clearly coloured pixels wins; if none reaches the range,
+    the gain closest to it. Models without a Lab head are left as they are (1.0).
+    """
+    head = models.lab_head(generator)
+    if head is None:
+        return 1.0
+    batches = [(g.numpy(), t.numpy()) for g, t in dataset]
+    scores = {}
+    for gain in CHROMA_GAINS:
+        head.chroma_gain.assign(gain)
+        rows = [
+            image_metrics(fake, truth)
+            for gray, target in batches
+            for fake, truth in zip(to_uint8(generator(gray, training=False)), to_uint8(target), strict=True)
+        ]
+        summary = summarize(rows)
+        scores[gain] = (summary["colorfulness_ratio"], summary["deltaE2000_chroma"])
+    inside = [g for g, (r, _) in scores.items() if ratio[0] <= r <= ratio[1]]
+    if inside:
+        best = min(inside, key=lambda g: scores[g][1])
+    else:
+        best = min(scores, key=lambda g: min(abs(scores[g][0] - ratio[0]), abs(scores[g][0] - ratio[1])))
+    head.chroma_gain.assign(best)
+    return best

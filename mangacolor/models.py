@@ -1,6 +1,6 @@
 """Generators and discriminators, chosen by name.
 
-- `seed`: the seed project's DCGAN exactly as its README describes it: a
+- `dcgan`: the seed project's DCGAN exactly as its README describes it: a
   generator of four 4x4 stride-2 convolutions (BatchNorm, LeakyReLU), three
   stride-2 transposed convolutions (BatchNorm, ReLU) and a tanh output layer;
   a conditional discriminator on the 4-channel stack of input and colour image
@@ -26,97 +26,17 @@ import keras
 import tensorflow as tf
 from keras import layers
 
-from mangacolor import color
 from mangacolor import hints as hint_layers
-from mangacolor.config import Config
+from mangacolor.config import HEADS, Config
+from mangacolor.heads import InputLightness, LabHead, MultiplyHead
 
-HEADS = ("rgb", "lab", "multiply")
-NORMS = ("batch", "group")  # the U-Net's normalisation
 HEAD_CHANNELS = {"rgb": 3, "lab": 2, "multiply": 3}
-DEFAULT_DEPTH = {"seed": 4, "unet": 5}
-DEFAULT_HINTS = {"seed": False, "unet": True}  # the seed's DCGAN stays exactly as described
+DEFAULT_DEPTH = {"dcgan": 4, "unet": 5}
+DEFAULT_HINTS = {"dcgan": False, "unet": True}  # the seed's DCGAN stays exactly as described
 # The seed's 64 filters; the U-Net at 32 trains 3x faster than at 64 and, on a CPU
 # budget, colours better (bench/quality_ablation.csv).
-DEFAULT_WIDTH = {"seed": 64, "unet": 32}
-AB_RANGE = 110.0  # |a*|, |b*| of sRGB colours stay below this
+DEFAULT_WIDTH = {"dcgan": 64, "unet": 32}
 BN_MOMENTUM = 0.9  # U-Net and PatchGAN: statistics that keep up with a short CPU run
-
-
-@keras.saving.register_keras_serializable(package="mangacolor")
-class LabHead(layers.Layer):
-    """Combine predicted a*b* (tanh-scaled) with the input's L into RGB in [-1, 1].
-
-    Chroma is shrunk towards grey where it leaves the sRGB gamut, at fixed L and
-    hue, so the output's lightness is the input's. Runs in float32 whatever the
-    mixed-precision policy, since colour conversion needs the precision.
-
-    `chroma_gain` (not trained, 1 during training) scales the predicted a*b*: an
-    L1-trained model predicts the mean of the plausible colours, which is greyer
-    than any of them, and `training.calibrate_chroma_gain` sets this gain on the
-    validation split after training, like temperature scaling for a classifier.
-    """
-
-    def __init__(self, **kwargs: object) -> None:
-        kwargs.setdefault("dtype", "float32")
-        super().__init__(**kwargs)
-
-    def build(self, gray_shape: tuple, features_shape: tuple) -> None:
-        self.chroma_gain = self.add_weight(name="chroma_gain", shape=(), initializer="ones", trainable=False)
-
-    def layer(self, features: tf.Tensor) -> tf.Tensor:
-        """The colour layer (factor, a*, b*) the head paints under the input's lightness.
-
-        For the Lab head the factor is 1: the input's lightness is kept as it is.
-        """
-        ab = tf.tanh(tf.cast(features, tf.float32)[..., -2:]) * AB_RANGE * self.chroma_gain
-        return tf.concat([tf.ones_like(ab[..., :1]), ab], axis=-1)
-
-    def call(self, gray: tf.Tensor, features: tf.Tensor) -> tf.Tensor:
-        return combine((tf.cast(gray, tf.float32) + 1.0) * 50.0, self.layer(features)) * 2.0 - 1.0
-
-    def compute_output_shape(self, gray_shape: tuple, features_shape: tuple) -> tuple:
-        return (*gray_shape[:-1], 3)
-
-
-@keras.saving.register_keras_serializable(package="mangacolor")
-class MultiplyHead(LabHead):
-    """A colour layer under the ink: L* out = L* in x a predicted factor in [0, 1], a*b* predicted.
-
-    A colourist lays flat colours under the line art and sets the line art to
-    Multiply: ink stays black, paper takes the colour. Multiplying lightness
-    only (not RGB) serves grayscale input as well: where the factor is 1 this is
-    exactly the Lab head, and a saturated fill over its own mid-grey is not
-    darkened twice, as an RGB product would darken it. On white paper (L* = 100)
-    the output is the colour layer itself.
-    """
-
-    FACTOR_OFFSET = 2.0  # the factor starts near 0.9: the input's lightness, barely darkened
-
-    def layer(self, features: tf.Tensor) -> tf.Tensor:
-        factor = tf.sigmoid(tf.cast(features, tf.float32)[..., :1] + self.FACTOR_OFFSET)
-        return tf.concat([factor, super().layer(features)[..., 1:]], axis=-1)
-
-
-def combine(lightness: tf.Tensor, layer: tf.Tensor) -> tf.Tensor:
-    """The input's L* (..., 1) under a colour layer (factor, a*, b*) as sRGB in [0, 1].
-
-    Chroma is shrunk towards grey where a colour leaves the sRGB gamut, at fixed
-    L* and hue, so the output's lightness is the input's times the factor: black
-    ink stays black whatever the layer says.
-    """
-    lab = tf.concat([lightness * layer[..., :1], layer[..., 1:]], axis=-1)
-    return color.lab_to_rgb(color.fit_chroma_to_gamut(lab))
-
-
-@keras.saving.register_keras_serializable(package="mangacolor")
-class InputLightness(layers.Layer):
-    """The B&W channel of an input that carries a hint layer after it (hints.py)."""
-
-    def call(self, inputs: tf.Tensor) -> tf.Tensor:
-        return inputs[..., :1]
-
-    def compute_output_shape(self, input_shape: tuple) -> tuple:
-        return (*input_shape[:-1], 1)
 
 
 def _generator_input(image_size: int | tuple | None, hints: bool) -> tuple[keras.KerasTensor, keras.KerasTensor]:
@@ -159,7 +79,7 @@ def _output_head(gray: keras.KerasTensor, features: keras.KerasTensor, head: str
 # ---------------------------------------------------------------- the seed's DCGAN
 
 
-def seed_generator(
+def dcgan_generator(
     image_size: int | tuple | None = 256, depth: int = 4, width: int = 64, head: str = "rgb", hints: bool = False
 ) -> keras.Model:
     """The seed's encoder-decoder: `depth` strided convolutions down, `depth - 1`
@@ -178,10 +98,10 @@ def seed_generator(
         x = layers.BatchNormalization(name=f"up{i + 1}_bn")(x)
         x = layers.ReLU(name=f"up{i + 1}_relu")(x)
     x = layers.Conv2DTranspose(HEAD_CHANNELS[head], 4, strides=2, padding="same", name="out_deconv")(x)
-    return keras.Model(inputs, _output_head(gray, x, head), name=f"seed_generator_{head}")
+    return keras.Model(inputs, _output_head(gray, x, head), name=f"dcgan_generator_{head}")
 
 
-def seed_discriminator(image_size: int | tuple = 256, width: int = 64) -> keras.Model:
+def dcgan_discriminator(image_size: int | tuple = 256, width: int = 64) -> keras.Model:
     """The seed's conditional discriminator: the probability that an (input, colour) stack is real."""
     stack = keras.Input(_input_shape(image_size, 4), name="gray_and_rgb")
     x = layers.Conv2D(width, 4, strides=2, padding="same", name="conv1")(stack)
@@ -194,7 +114,7 @@ def seed_discriminator(image_size: int | tuple = 256, width: int = 64) -> keras.
     x = layers.LeakyReLU(0.2, name="lrelu3")(x)
     x = layers.Flatten(name="flatten")(x)
     real = layers.Dense(1, activation="sigmoid", dtype="float32", name="real")(x)
-    return keras.Model(stack, real, name="seed_discriminator")
+    return keras.Model(stack, real, name="dcgan_discriminator")
 
 
 # ---------------------------------------------------------------- U-Net and PatchGAN
@@ -265,7 +185,7 @@ def patchgan_discriminator(image_size: int | tuple | None = 256, width: int = 32
 # ---------------------------------------------------------------- one factory
 
 ARCHITECTURES: dict[str, tuple[Callable[..., keras.Model], Callable[..., keras.Model]]] = {
-    "seed": (seed_generator, seed_discriminator),
+    "dcgan": (dcgan_generator, dcgan_discriminator),
     "unet": (unet_generator, patchgan_discriminator),
 }
 

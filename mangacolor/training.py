@@ -11,7 +11,6 @@ stays continuous across resumes, and a float32 / mixed-precision choice.
 from __future__ import annotations
 
 import os
-import time
 import warnings
 from pathlib import Path
 
@@ -19,17 +18,24 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mangacolor import data, losses, metrics, models, visualize
+from mangacolor import data, losses, models, pipeline
+from mangacolor.callbacks import (
+    AdversarialWarmup,
+    GeneratorCheckpoint,
+    HistoryCSV,
+    LinearDecay,
+    SampleGrid,
+    TerminateOnNaNWithAdvice,
+    TimeBudget,
+)
 from mangacolor.config import Config, check_time_limit
 from mangacolor.files import WriteError
+from mangacolor.metrics import calibrate_chroma_gain
 from mangacolor.runs import (
     Backup,
     backup_epoch,
     prepare_run,
-    read_history,
-    read_history_rows,
     save_generator,
-    write_history_rows,
 )
 
 
@@ -175,154 +181,6 @@ def build_gan(config: Config, policy: str = "float32") -> ColorizationGAN:
     return gan
 
 
-# ---------------------------------------------------------------- callbacks
-
-
-class SampleGrid(keras.callbacks.Callback):
-    """Saves (input | generated | target) for fixed validation images every `every` epochs."""
-
-    def __init__(self, folder: Path, gray: np.ndarray, target: np.ndarray, every: int = 1, writer=None) -> None:
-        super().__init__()
-        self.folder, self.every, self.writer = Path(folder), every, writer
-        self.gray, self.target = gray, target
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        if (epoch + 1) % self.every:
-            return
-        fake = self.model.generator.predict(self.gray, verbose=0)
-        grid = visualize.make_grid([visualize.input_with_hints(self.gray), fake, self.target])
-        visualize.save_png(self.folder / f"epoch_{epoch + 1:03d}.png", grid)
-        if self.writer is not None:
-            with self.writer.as_default():
-                tf.summary.image("samples", grid[None], step=epoch + 1)
-
-
-class GeneratorCheckpoint(keras.callbacks.Callback):
-    """`last.keras` every epoch and `best.keras` when validation L1 improves: generators only,
-    ready for inference. Written to a temporary file and renamed, so a kill never leaves half a file."""
-
-    def __init__(self, folder: Path, monitor: str = "val_l1") -> None:
-        super().__init__()
-        self.folder, self.monitor = Path(folder), monitor
-        self.best = np.inf
-
-    def on_train_begin(self, logs: dict | None = None) -> None:
-        self.best = _best_so_far(self.folder.parent / "history.csv", self.monitor)
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        save_generator(self.model.generator, self.folder / "last.keras")
-        value = (logs or {}).get(self.monitor)
-        if value is not None and value < self.best:
-            self.best = float(value)
-            save_generator(self.model.generator, self.folder / "best.keras")
-
-
-class HistoryCSV(keras.callbacks.Callback):
-    """One row per finished epoch in `history.csv`. On resume it drops rows from the
-    epoch training restarts at, so the history has every epoch exactly once."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__()
-        self.path = Path(path)
-        self._started = False
-
-    def on_train_begin(self, logs: dict | None = None) -> None:
-        self._started = False
-
-    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        if not self._started:
-            self._started = True
-            rows = [r for r in read_history_rows(self.path) if int(r["epoch"]) <= epoch]
-            write_history_rows(self.path, rows)
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        row = {"epoch": epoch + 1, **{k: float(v) for k, v in (logs or {}).items()}}
-        write_history_rows(self.path, [*read_history_rows(self.path), row])
-
-
-class AdversarialWarmup(keras.callbacks.Callback):
-    """L1 only for the first `epochs` epochs, then the adversarial loss joins.
-
-    DeOldify's "NoGAN" idea: a GAN that starts from a generator which already
-    colours sensibly trains faster and oscillates less than one started from
-    scratch. During the warm-up the discriminator is not run at all (its loss
-    would be weighted by zero), so warm-up steps take about a quarter less time; it then
-    learns within a few epochs, faster than the generator. Decided per epoch,
-    so a resumed run is right too.
-    """
-
-    def __init__(self, epochs: int) -> None:
-        super().__init__()
-        self.epochs = epochs
-
-    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        gan = self.model
-        adversarial = epoch >= self.epochs and gan.adv_weight > 0
-        if adversarial != gan.adversarial:
-            gan.adversarial = adversarial
-            gan.make_train_function(force=True)
-
-
-class LinearDecay(keras.callbacks.Callback):
-    """Both learning rates fall linearly from `base` to zero over the run's budget:
-    `epochs`, or `minutes` of this session when a time limit is set, whichever ends first.
-
-    Li et al. 2020 ("Budgeted training") found linear decay to zero the best
-    schedule for a fixed budget; a constant rate ends a short run wherever its
-    noise happens to leave it.
-    """
-
-    def __init__(self, base: float, epochs: int, minutes: float | None = None) -> None:
-        super().__init__()
-        self.base, self.epochs = base, epochs
-        self.seconds = minutes * 60.0 if minutes else None
-
-    def on_train_begin(self, logs: dict | None = None) -> None:
-        self.start, self.epoch = time.monotonic(), 0
-
-    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        self.epoch = epoch
-
-    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
-        done = self.epoch / self.epochs
-        if self.seconds:
-            done = max(done, (time.monotonic() - self.start) / self.seconds)
-        rate = self.base * max(0.0, 1.0 - done)
-        for optimizer in (self.model.g_optimizer, self.model.d_optimizer):
-            optimizer.learning_rate = rate
-
-
-class TimeBudget(keras.callbacks.Callback):
-    """Stops after the epoch during which `minutes` of wall-clock time ran out:
-    for session limits (Kaggle, Colab) and for comparing models at equal cost."""
-
-    def __init__(self, minutes: float) -> None:
-        super().__init__()
-        self.seconds = minutes * 60.0
-
-    def on_train_begin(self, logs: dict | None = None) -> None:
-        self.start = time.monotonic()
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        if time.monotonic() - self.start >= self.seconds:
-            print(f"\ntime budget of {self.seconds / 60:.1f} min used: stopping after epoch {epoch + 1}")
-            self.model.stop_training = True
-
-
-class TerminateOnNaNWithAdvice(keras.callbacks.TerminateOnNaN):
-    """Stops on a NaN loss and says what to change."""
-
-    def on_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        if any(not np.isfinite(v) for v in (logs or {}).values()):
-            print(
-                f"\nbatch {batch}: a loss became NaN or infinite, training stops. Try a lower "
-                "learning rate (--learning-rate 1e-4), float32 (--precision float32), or "
-                "check the data for blank or corrupt images."
-            )
-        super().on_batch_end(batch, logs)
-
-
 def restore_best(generator: keras.Model, best: Path) -> None:
     """Give the generator the weights of its best epoch (lowest val_l1).
 
@@ -354,49 +212,6 @@ def recalibrate_batchnorm(generator: keras.Model, dataset: tf.data.Dataset, batc
         layer.momentum = momentum
 
 
-def _best_so_far(path: Path, key: str) -> float:
-    values = [v for v in read_history(path).get(key, []) if np.isfinite(v)]
-    return min(values) if values else np.inf
-
-
-# ---------------------------------------------------------------- colour calibration
-
-CHROMA_GAINS = (0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)
-
-
-def calibrate_chroma_gain(generator: keras.Model, dataset: tf.data.Dataset, ratio: tuple = (0.7, 1.3)) -> float:
-    """Set the Lab head's chroma gain on validation data and return it.
-
-    Among CHROMA_GAINS, the gains whose colourfulness is within `ratio` of the
-    targets' (as colourful as real drawings) are candidates, and the one with the
-    lowest CIEDE2000 over clearly coloured pixels wins; if none reaches the range,
-    the gain closest to it. Models without a Lab head are left as they are (1.0).
-    """
-    head = models.lab_head(generator)
-    if head is None:
-        return 1.0
-    batches = [(g.numpy(), t.numpy()) for g, t in dataset]
-    scores = {}
-    for gain in CHROMA_GAINS:
-        head.chroma_gain.assign(gain)
-        rows = [
-            metrics.image_metrics(fake, truth)
-            for gray, target in batches
-            for fake, truth in zip(
-                metrics.to_uint8(generator(gray, training=False)), metrics.to_uint8(target), strict=True
-            )
-        ]
-        summary = metrics.summarize(rows)
-        scores[gain] = (summary["colorfulness_ratio"], summary["deltaE2000_chroma"])
-    inside = [g for g, (r, _) in scores.items() if ratio[0] <= r <= ratio[1]]
-    if inside:
-        best = min(inside, key=lambda g: scores[g][1])
-    else:
-        best = min(scores, key=lambda g: min(abs(scores[g][0] - ratio[0]), abs(scores[g][0] - ratio[1])))
-    head.chroma_gain.assign(best)
-    return best
-
-
 # ---------------------------------------------------------------- one training run
 
 
@@ -405,13 +220,15 @@ def _first_batch(dataset: tf.data.Dataset, n: int) -> tuple[np.ndarray, np.ndarr
     return gray.numpy(), target.numpy()
 
 
-def _datasets(config: Config, skipped: data.SkippedFiles) -> tuple[tf.data.Dataset, tf.data.Dataset]:
-    """Training and validation batches as `config` says, after saying what was found."""
+def _datasets(config: Config, skipped: data.SkippedFiles) -> tuple[tf.data.Dataset, tf.data.Dataset, int]:
+    """Training batches (repeated), validation batches and the steps of an epoch, after
+    saying what was found. The step count lets the first epoch's progress bar show its
+    total (tf.data loses the length where unreadable files are filtered out)."""
     train_pairs, val_pairs, found = data.training_pairs(config.data, config.series, config.max_images)
     print(found)
     hints = models.hints_enabled(config)
     common = dict(image_size=config.image_size, simulation=config.simulation, skipped=skipped)
-    train_ds = data.make_dataset(
+    train_ds = pipeline.make_dataset(
         train_pairs,
         batch_size=config.batch_size,
         training=True,
@@ -422,10 +239,65 @@ def _datasets(config: Config, skipped: data.SkippedFiles) -> tuple[tf.data.Datas
         **common,
     )
     # Validation and the best epoch: the automatic mode (no hints).
-    val_ds = data.make_dataset(
+    val_ds = pipeline.make_dataset(
         val_pairs, batch_size=config.batch_size, training=False, hints=0 if hints else None, **common
     )
-    return train_ds, val_ds
+    steps = max(1, len(train_pairs) // config.batch_size)
+    return train_ds.repeat(), val_ds, steps
+
+
+def run_callbacks(
+    config: Config, run_dir: Path, val_ds: tf.data.Dataset, time_limit: float | None
+) -> list[keras.callbacks.Callback]:
+    """What a long run needs beside `fit`, in the order it must run."""
+    gray, target = _first_batch(val_ds, 8)
+    writer = tf.summary.create_file_writer(str(run_dir / "logs" / "samples"))
+    return [
+        HistoryCSV(run_dir / "history.csv"),
+        GeneratorCheckpoint(run_dir / "checkpoints"),
+        SampleGrid(run_dir / "samples", gray, target, config.sample_every, writer),
+        keras.callbacks.TensorBoard(str(run_dir / "logs"), write_graph=False),
+        TerminateOnNaNWithAdvice(),
+        AdversarialWarmup(config.gan_warmup),
+        *([LinearDecay(config.learning_rate, config.epochs, time_limit)] if config.lr_decay else []),
+        # Last, so that the history and checkpoints of an epoch exist before it counts as done.
+        Backup(run_dir / "backup"),
+        *([TimeBudget(time_limit)] if time_limit else []),
+    ]
+
+
+def _fit(gan: ColorizationGAN, train_ds, val_ds, steps: int, epochs: int, callbacks: list, verbose, run_dir: Path):
+    """`fit`; a file that cannot be written stops it with one message saying where to resume."""
+    try:
+        with warnings.catch_warnings():
+            # Keras warns when a validation set of unknown length (filtered files) ends.
+            warnings.filterwarnings("ignore", message="Your input ran out of data")
+            gan.fit(
+                train_ds,
+                validation_data=val_ds,
+                epochs=epochs,
+                steps_per_epoch=steps,
+                callbacks=callbacks,
+                verbose=verbose,
+                shuffle=False,
+            )
+    except WriteError as e:
+        epoch = backup_epoch(run_dir / "backup")
+        advice = (
+            f"Training stopped; the files already in {run_dir} are intact. "
+            f"Once this is fixed, --resume continues from epoch {epoch + 1}"
+        )
+        raise WriteError(e.path, e.cause, advice) from e
+
+
+def _finish(gan: ColorizationGAN, config: Config, run_dir: Path, train_ds, val_ds) -> None:
+    """The final generator: the best epoch, its BatchNorm statistics and chroma gain refitted."""
+    restore_best(gan.generator, run_dir / "checkpoints" / "best.keras")
+    recalibrate_batchnorm(gan.generator, train_ds)
+    if config.calibrate:
+        gain = calibrate_chroma_gain(gan.generator, val_ds)
+        print(f"chroma gain calibrated on the validation split: {gain:g}")
+    save_generator(gan.generator, run_dir / "generator.keras")
 
 
 def train(
@@ -452,51 +324,14 @@ def train(
     policy = choose_precision(config.precision)
     previous_policy = keras.mixed_precision.global_policy().name
     keras.mixed_precision.set_global_policy(policy)
-    strategy = strategy or tf.distribute.get_strategy()
     try:
         skipped = data.SkippedFiles()
-        train_ds, val_ds = _datasets(config, skipped)
-        with strategy.scope():
+        train_ds, val_ds, steps = _datasets(config, skipped)
+        with (strategy or tf.distribute.get_strategy()).scope():
             gan = build_gan(config, policy)
-        writer = tf.summary.create_file_writer(str(run_dir / "logs" / "samples"))
-        gray, target = _first_batch(val_ds, 8)
-        callbacks = [
-            HistoryCSV(run_dir / "history.csv"),
-            GeneratorCheckpoint(run_dir / "checkpoints"),
-            SampleGrid(run_dir / "samples", gray, target, config.sample_every, writer),
-            keras.callbacks.TensorBoard(str(run_dir / "logs"), write_graph=False),
-            TerminateOnNaNWithAdvice(),
-            AdversarialWarmup(config.gan_warmup),
-            *([LinearDecay(config.learning_rate, config.epochs, time_limit)] if config.lr_decay else []),
-            # Last, so that the history and checkpoints of an epoch exist before it counts as done.
-            Backup(run_dir / "backup"),
-            *([TimeBudget(time_limit)] if time_limit else []),
-            *(extra_callbacks or []),
-        ]
-        # tf.data after filter() has an unknown length, which Keras warns about once.
-        warnings.filterwarnings("ignore", message="Your input ran out of data")
-        try:
-            gan.fit(
-                train_ds,
-                validation_data=val_ds,
-                epochs=config.epochs,
-                callbacks=callbacks,
-                verbose=verbose,
-                shuffle=False,
-            )
-        except WriteError as e:
-            epoch = backup_epoch(run_dir / "backup")
-            advice = (
-                f"Training stopped; the files already in {run_dir} are intact. "
-                f"Once this is fixed, --resume continues from epoch {epoch + 1}"
-            )
-            raise WriteError(e.path, e.cause, advice) from e
-        restore_best(gan.generator, run_dir / "checkpoints" / "best.keras")
-        recalibrate_batchnorm(gan.generator, train_ds)
-        if config.calibrate:
-            gain = calibrate_chroma_gain(gan.generator, val_ds)
-            print(f"chroma gain calibrated on the validation split: {gain:g}")
-        save_generator(gan.generator, run_dir / "generator.keras")
+        callbacks = run_callbacks(config, run_dir, val_ds, time_limit) + list(extra_callbacks or [])
+        _fit(gan, train_ds, val_ds, steps, config.epochs, callbacks, verbose, run_dir)
+        _finish(gan, config, run_dir, train_ds, val_ds)
         if len(skipped):
             print(f"{len(skipped)} unreadable image(s) skipped: {', '.join(skipped.paths)}")
         return gan

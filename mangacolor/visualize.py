@@ -11,12 +11,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from PIL import Image
 
-
-def to_uint8(images: np.ndarray) -> np.ndarray:
-    """Images in [-1, 1] (the models' range) to uint8 RGB; one channel becomes three."""
-    images = np.asarray(images, dtype=np.float32)
-    out = np.clip((images + 1.0) * 127.5 + 0.5, 0, 255).astype(np.uint8)
-    return np.repeat(out, 3, axis=-1) if out.shape[-1] == 1 else out
+from mangacolor import files
+from mangacolor.color import to_uint8
 
 
 def input_with_hints(inputs: np.ndarray) -> np.ndarray:
@@ -48,7 +44,7 @@ def make_grid(columns: Sequence[np.ndarray], gap: int = 4) -> np.ndarray:
 
 def squares(images: Sequence[np.ndarray], size: int = 256) -> np.ndarray:
     """Images of any shapes as one uint8 batch of white-padded squares, for grids."""
-    from mangacolor.data import fit_square
+    from mangacolor.pipeline import fit_square
 
     return np.stack([fit_square(im, size, 255.0).numpy().round().astype(np.uint8) for im in images])
 
@@ -72,11 +68,8 @@ def make_page(drawings: Sequence[np.ndarray], shape: tuple[int, int], margin: in
 
 def save_png(path: str | os.PathLike, image: np.ndarray) -> None:
     """Write a PNG atomically: a temporary file, then rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    Image.fromarray(image).save(tmp, format="PNG")
-    tmp.replace(path)
+    with files.atomic_path(path) as tmp:
+        Image.fromarray(image).save(tmp, format="PNG")
 
 
 def show_grid(columns: Sequence[np.ndarray], titles: Sequence[str], size: float = 2.2, max_rows: int = 8) -> plt.Figure:

@@ -11,7 +11,8 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from mangacolor import data
+from mangacolor import data, manga, pipeline
+from mangacolor.config import SIMULATIONS
 from mangacolor.data import DataError, Pair, SkippedImageWarning
 
 # ---------------------------------------------------------------- sources
@@ -22,7 +23,7 @@ def test_bundled_sample_loads_with_no_arguments():
     val, test = data.find_pairs(split="val"), data.find_pairs(split="test")
     assert len(train) >= 200 and len(val) >= 20 and len(test) >= 20
     assert not {p.color for p in train} & ({p.color for p in val} | {p.color for p in test})
-    gray, target = next(iter(data.load_dataset(batch_size=4, image_size=64)))
+    gray, target = next(iter(pipeline.load_dataset(batch_size=4, image_size=64)))
     assert gray.shape == (4, 64, 64, 1) and target.shape == (4, 64, 64, 3)
     assert bw_drawings_exist()
 
@@ -50,7 +51,7 @@ def test_kaggle_layout_is_found_and_loaded(tmp_path: Path):
     assert len(data.find_pairs(tmp_path, split=None)) == 12
     with pytest.raises(DataError, match="no series"):
         data.find_pairs(tmp_path, split=None, series=["naruto"])
-    gray, target = next(iter(data.make_dataset(pairs, 64, 8, training=False)))
+    gray, target = next(iter(pipeline.make_dataset(pairs, 64, 8, training=False)))
     assert gray.shape == (8, 64, 64, 1) and target.shape == (8, 64, 64, 3)
 
 
@@ -69,7 +70,7 @@ def test_paired_folder_uses_the_real_bw_images(tmp_path: Path):
         Image.new("L", Image.open(f).size, 0).save(tmp_path / "bw" / f.name)  # all black
     pairs = data.find_pairs(tmp_path, split=None)
     assert len(pairs) == 6 and all(p.bw for p in pairs)
-    gray, target = next(iter(data.make_dataset(pairs, 64, 6, training=False)))
+    gray, target = next(iter(pipeline.make_dataset(pairs, 64, 6, training=False)))
     # The input is the (black) B&W file, padded with white paper, not derived from the colour.
     from mangacolor.color import rgb_to_lightness
 
@@ -134,7 +135,7 @@ def test_pipeline_skips_bad_files_with_a_warning_and_counts_them(tmp_path: Path)
     skipped = data.SkippedFiles()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        batches = list(data.make_dataset(pairs, 32, 4, training=False, skipped=skipped))
+        batches = list(pipeline.make_dataset(pairs, 32, 4, training=False, skipped=skipped))
     assert sum(len(g) for g, _ in batches) == 5
     assert sorted(Path(p).name for p in skipped.paths) == ["corrupt.png", "truncated.jpg"]
     messages = [str(w.message) for w in caught if issubclass(w.category, SkippedImageWarning)]
@@ -185,7 +186,7 @@ def test_image_modes_load_as_8bit_rgb(tmp_path: Path, mode: str):
 
 def test_pipeline_shapes_ranges_and_lightness_input():
     pairs = data.find_pairs(split="val")[:6]
-    gray, target = next(iter(data.make_dataset(pairs, 64, 6, training=False)))
+    gray, target = next(iter(pipeline.make_dataset(pairs, 64, 6, training=False)))
     assert gray.dtype == tf.float32 and target.dtype == tf.float32
     for t in (gray, target):
         assert float(tf.reduce_min(t)) >= -1.0 and float(tf.reduce_max(t)) <= 1.0
@@ -197,10 +198,10 @@ def test_pipeline_shapes_ranges_and_lightness_input():
 
 def test_evaluation_is_deterministic_and_training_augments():
     pairs = data.find_pairs(split="val")[:4]
-    a = next(iter(data.make_dataset(pairs, 64, 4, training=False)))[1]
-    b = next(iter(data.make_dataset(pairs, 64, 4, training=False)))[1]
+    a = next(iter(pipeline.make_dataset(pairs, 64, 4, training=False)))[1]
+    b = next(iter(pipeline.make_dataset(pairs, 64, 4, training=False)))[1]
     assert np.array_equal(a.numpy(), b.numpy())
-    ds = data.make_dataset(pairs, 64, 4, training=True, seed=0)
+    ds = pipeline.make_dataset(pairs, 64, 4, training=True, seed=0)
     first, second = (next(iter(ds))[1].numpy() for _ in range(2))
     assert first.shape == (4, 64, 64, 3) and not np.array_equal(np.sort(first.ravel()), np.sort(second.ravel()))
 
@@ -208,14 +209,14 @@ def test_evaluation_is_deterministic_and_training_augments():
 def test_non_square_images_are_padded_with_white_not_stretched(tmp_path: Path):
     im = np.zeros((40, 80, 3), np.uint8)  # wide black image
     Image.fromarray(im).save(tmp_path / "wide.png")
-    _, target = next(iter(data.make_dataset([Pair(str(tmp_path / "wide.png"))], 32, 1, training=False)))
+    _, target = next(iter(pipeline.make_dataset([Pair(str(tmp_path / "wide.png"))], 32, 1, training=False)))
     column = target.numpy()[0, :, 16, 0]
     assert column[0] == 1.0 and column[-1] == 1.0 and column[16] == -1.0
 
 
 def test_large_sets_are_not_cached_small_ones_are():
-    assert 600 * 256 * 256 * 4 <= data.CACHE_LIMIT_BYTES
-    assert 2000 * 256 * 256 * 4 > data.CACHE_LIMIT_BYTES
+    assert 600 * 256 * 256 * 4 <= pipeline.CACHE_LIMIT_BYTES
+    assert 2000 * 256 * 256 * 4 > pipeline.CACHE_LIMIT_BYTES
 
 
 # ---------------------------------------------------------------- manga simulation
@@ -227,7 +228,7 @@ def _ramp() -> tf.Tensor:
 
 def test_screentone_turns_greys_into_dots_and_keeps_ink_and_paper():
     ramp = _ramp()
-    tone = data.screentone(ramp, period=4.0).numpy()
+    tone = manga.screentone(ramp, period=4.0).numpy()
     assert set(np.unique(tone)) <= {0.0, 1.0}
     mid = tone[:, 28:36]
     assert 0.3 < mid.mean() < 0.7  # mid grey becomes about half dots
@@ -238,20 +239,20 @@ def test_screentone_turns_greys_into_dots_and_keeps_ink_and_paper():
 
 def test_ink_is_binary_and_degrade_stays_close():
     ramp = _ramp()
-    assert set(np.unique(data.ink(ramp).numpy())) == {0.0, 1.0}
-    degraded = data.degrade(ramp, 0.7, 50).numpy()
+    assert set(np.unique(manga.ink(ramp).numpy())) == {0.0, 1.0}
+    degraded = manga.degrade(ramp, 0.7, 50).numpy()
     assert degraded.shape == (64, 64, 1) and np.abs(degraded - ramp.numpy()).mean() < 0.05
 
 
-@pytest.mark.parametrize("kind", data.SIMULATIONS)
+@pytest.mark.parametrize("kind", SIMULATIONS)
 def test_every_simulation_runs_in_the_pipeline(kind: str):
     pairs = data.find_pairs(split="val")[:4]
     for training in (True, False):
-        gray, _ = next(iter(data.make_dataset(pairs, 64, 4, training=training, simulation=kind)))
+        gray, _ = next(iter(pipeline.make_dataset(pairs, 64, 4, training=training, simulation=kind)))
         assert gray.shape == (4, 64, 64, 1)
         assert -1.0 <= float(tf.reduce_min(gray)) and float(tf.reduce_max(gray)) <= 1.0
 
 
 def test_unknown_simulation_is_refused():
     with pytest.raises(ValueError, match="simulation must be one of"):
-        data.simulate(_ramp(), "sepia")
+        manga.simulate(_ramp(), "sepia")

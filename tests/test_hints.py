@@ -12,7 +12,7 @@ import tensorflow as tf
 from PIL import Image, ImageDraw
 from skimage import color as skcolor
 
-from mangacolor import data, hints, metrics, models
+from mangacolor import data, heads, hints, metrics, models, pipeline
 from mangacolor.inference import Colorizer
 
 
@@ -47,7 +47,7 @@ def test_training_hints_vary_in_number_and_some_images_get_none():
 
 def test_the_pipeline_adds_a_hint_layer_after_the_bw_channel():
     pairs = data.find_pairs(split="val")[:4]
-    inputs, _ = next(iter(data.make_dataset(pairs, 64, 4, training=False, hints=5)))
+    inputs, _ = next(iter(pipeline.make_dataset(pairs, 64, 4, training=False, hints=5)))
     assert inputs.shape == (4, 64, 64, 5)
     assert (inputs[..., -1].numpy().reshape(4, -1).sum(axis=1) >= 9).all()
 
@@ -66,8 +66,8 @@ def _hint_painter() -> keras.Model:
     where its output is coloured shows where the hints landed."""
     inputs = keras.Input((None, None, 5))
     features = keras.layers.Conv2D(3, 1, name="out_conv2")(inputs)
-    gray = models.InputLightness()(inputs)
-    generator = keras.Model(inputs, models.MultiplyHead(name="multiply")(gray, features))
+    gray = heads.InputLightness()(inputs)
+    generator = keras.Model(inputs, heads.MultiplyHead(name="multiply")(gray, features))
     kernel = np.zeros((1, 1, 5, 3), np.float32)
     kernel[0, 0, 2, 1] = kernel[0, 0, 3, 2] = 1.5  # hint a*, b* (scaled) -> a*, b* features
     generator.get_layer("out_conv2").set_weights([kernel, np.array([8.0, 0.0, 0.0], np.float32)])
@@ -136,7 +136,7 @@ def test_a_hint_on_line_art_fills_its_closed_region_and_leaves_the_other_alone()
     page = _drawing(240, 320)  # an ellipse (left) and a rectangle (right), ink on white paper
     generator = _vivid_multiply_generator(0.0, 0.05)  # a pale tint everywhere, no hint input
     inputs = keras.Input((None, None, 5))
-    hinted_generator = keras.Model(inputs, generator(models.InputLightness()(inputs)))
+    hinted_generator = keras.Model(inputs, generator(heads.InputLightness()(inputs)))
     colorizer = Colorizer(hinted_generator, size=64)
     automatic = colorizer.colorize(page)
     hinted = colorizer.colorize(page, hints=[hints.Point(90, 110, (40, 160, 60))])  # inside the ellipse

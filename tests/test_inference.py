@@ -14,7 +14,8 @@ from skimage import color as skcolor
 from synthetic import shapes_image, write_shapes
 
 from mangacolor import Config, cli, metrics, models
-from mangacolor.inference import Colorizer, is_colored, load_generator
+from mangacolor.folders import is_colored
+from mangacolor.inference import Colorizer, load_generator
 
 TINY = Config(arch="unet", head="lab", width=8, depth=3, image_size=64)
 

@@ -12,9 +12,10 @@ from PIL import Image, ImageDraw
 from skimage import color as skcolor
 from synthetic import shapes_image
 
-from mangacolor import Config, data, flatten, models
+from mangacolor import Config, data, flatten, manga, models
 from mangacolor.color import rgb_to_lab, rgb_to_lightness
-from mangacolor.inference import Colorizer, layer_to_rgb, lightness
+from mangacolor.compose import layer_to_rgb, lightness
+from mangacolor.inference import Colorizer
 from mangacolor.training import train
 
 TINY = dict(arch="unet", image_size=64, batch_size=16, width=16, depth=3, precision="float32")
@@ -45,7 +46,7 @@ def _vivid_multiply_generator(factor_logit: float = -1.0, chroma_logit: float = 
 def test_lineart_turns_fills_of_any_colour_into_paper_and_edges_into_lines():
     rgb = np.asarray(shapes_image(np.random.default_rng(3), 96), np.float32) / 255.0
     gray = rgb_to_lightness(rgb).numpy() / 100.0
-    art = data.lineart(gray).numpy()[..., 0]
+    art = manga.lineart(gray).numpy()[..., 0]
     interior = gray[..., 0] < 0.9  # the fills (and outlines)
     flat = np.abs(gray[..., 0] - np.roll(gray[..., 0], 3, 0)) + np.abs(gray[..., 0] - np.roll(gray[..., 0], 3, 1))
     fills = interior & (flat == 0) & (gray[..., 0] > 0.2)
@@ -58,7 +59,7 @@ def test_lineart_turns_fills_of_any_colour_into_paper_and_edges_into_lines():
 
 def test_lineart_with_tone_puts_dots_on_mid_tones_only():
     ramp = tf.tile(tf.linspace(0.0, 1.0, 64)[None, :, None], [64, 1, 1])
-    toned = data.lineart_with_tone(ramp).numpy()[..., 0]
+    toned = manga.lineart_with_tone(ramp).numpy()[..., 0]
     mid = toned[:, 26:36]  # lightness 0.41-0.56
     assert 0.2 < mid.mean() < 0.8 and set(np.unique(mid.round())) == {0.0, 1.0}
     assert toned[:, -5:].min() > 0.95  # light tones stay paper
@@ -67,7 +68,7 @@ def test_lineart_with_tone_puts_dots_on_mid_tones_only():
 def test_the_manga_mix_gives_both_grayscale_and_line_art():
     gray = rgb_to_lightness(np.asarray(shapes_image(np.random.default_rng(0), 64), np.float32) / 255.0) / 100.0
     tf.random.set_seed(0)
-    outputs = [data.simulate(gray, "manga", training=True).numpy() for _ in range(24)]
+    outputs = [manga.simulate(gray, "manga", training=True).numpy() for _ in range(24)]
     binary = [((o < 0.1) | (o > 0.9)).mean() > 0.97 for o in outputs]
     assert any(binary) and not all(binary)
 
@@ -210,7 +211,7 @@ def test_a_small_multiply_model_colours_the_paper_inside_a_drawing(shapes_dir: P
     chroma, error, baseline = [], [], []
     for seed in range(4):  # drawings it never saw: the shapes' outlines in black ink on white
         target = np.asarray(shapes_image(np.random.default_rng(100 + seed), 64))
-        art = data.lineart(rgb_to_lightness(target / 255.0) / 100.0).numpy()
+        art = manga.lineart(rgb_to_lightness(target / 255.0) / 100.0).numpy()
         page = np.repeat(np.round(art * 255).astype(np.uint8), 3, axis=-1)
         out = colorizer.colorize(page)
         labels, background = flatten.regions(lightness(page))

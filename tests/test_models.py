@@ -20,8 +20,8 @@ def _core(model: keras.Model) -> list[keras.layers.Layer]:
 
 
 @pytest.mark.parametrize("depth", [4, 5])
-def test_seed_generator_is_exactly_as_the_seed_readme_describes(depth: int):
-    g = models.seed_generator(256, depth=depth, head="rgb")
+def test_dcgan_generator_is_exactly_as_the_seed_readme_describes(depth: int):
+    g = models.dcgan_generator(256, depth=depth, head="rgb")
     assert g.input_shape == (None, 256, 256, 1)
     core = _core(g)
     # `depth` blocks of Conv2D(4x4, stride 2) -> BatchNorm -> LeakyReLU ...
@@ -45,8 +45,8 @@ def test_seed_generator_is_exactly_as_the_seed_readme_describes(depth: int):
     assert filters[:depth] == [64 * min(2**i, 8) for i in range(depth)]
 
 
-def test_seed_discriminator_is_exactly_as_the_seed_readme_describes():
-    d = models.seed_discriminator(256)
+def test_dcgan_discriminator_is_exactly_as_the_seed_readme_describes():
+    d = models.dcgan_discriminator(256)
     assert d.input_shape == (None, 256, 256, 4)  # grayscale input + RGB image
     kinds = [type(layer).__name__ for layer in _core(d)]
     assert kinds == [
@@ -77,7 +77,7 @@ def test_patchgan_gives_a_logit_per_patch_with_a_70_pixel_receptive_field():
     assert models.discriminator_gives_logits(d)
 
 
-@pytest.mark.parametrize("arch", ["seed", "unet"])
+@pytest.mark.parametrize("arch", ["dcgan", "unet"])
 @pytest.mark.parametrize("head", ["rgb", "lab"])
 @pytest.mark.parametrize("size", [128, 256, (64, 160)])
 def test_every_model_builds_at_square_and_non_square_sizes(arch, head, size):
@@ -99,7 +99,7 @@ def test_open_size_generator_takes_any_multiple_of_2_to_the_depth():
         models.build_generator(Config(arch="unet", depth=5), 100)
 
 
-@pytest.mark.parametrize("arch", ["seed", "unet"])
+@pytest.mark.parametrize("arch", ["dcgan", "unet"])
 def test_lab_head_keeps_the_input_lightness(arch: str):
     g = models.build_generator(Config(arch=arch, head="lab", width=8, hints=False), 64)
     # Make the untrained net predict strong chroma: the gamut fit must still keep L.
@@ -113,14 +113,16 @@ def test_lab_head_keeps_the_input_lightness(arch: str):
 
 
 def test_unknown_names_are_refused():
-    with pytest.raises(ValueError, match="arch must be one of"):
-        models.build_generator(Config(arch="resnet"))
+    with pytest.raises(ValueError, match=r"arch = 'resnet' \(--arch\): must be one of dcgan, unet"):
+        Config(arch="resnet")
+    with pytest.raises(ValueError, match=r"head = 'hsv' \(--head\): must be one of rgb, lab, multiply"):
+        Config(head="hsv")
     with pytest.raises(ValueError, match="head must be one of"):
-        models.build_generator(Config(head="hsv"))
+        models.unet_generator(64, head="hsv")
 
 
 def test_parameters_and_flops_are_reported():
-    info = models.describe(models.seed_generator(256))
+    info = models.describe(models.dcgan_generator(256))
     assert info["parameters"] > 1_000_000
     # First layer alone: 128*128 outputs x 4*4*1 inputs x 64 filters x 2.
     assert info["flops_per_image"] > 2 * 128 * 128 * 16 * 64
@@ -146,7 +148,7 @@ def test_saved_model_loads_in_a_fresh_process_with_identical_outputs(tmp_path: P
 
 
 def test_hint_input_is_a_second_block_of_channels_and_the_seed_keeps_its_shape():
-    seed = models.build_generator(Config(arch="seed"), 64)
+    seed = models.build_generator(Config(arch="dcgan"), 64)
     assert seed.input_shape == (None, 64, 64, 1)  # the seed's DCGAN, exactly as described
     unet = models.build_generator(Config(arch="unet", width=8, depth=3), 64)
     assert unet.input_shape == (None, 64, 64, 5) and models.takes_hints(unet)
@@ -155,7 +157,7 @@ def test_hint_input_is_a_second_block_of_channels_and_the_seed_keeps_its_shape()
     no_hints = np.asarray(unet(x))
     x[..., 1:] = 0.5  # a hint everywhere changes the output; the lightness is the B&W channel's
     assert np.abs(np.asarray(unet(x)) - no_hints).max() > 1e-3
-    hinted = models.build_generator(Config(arch="seed", hints=True, head="lab"), 64)
+    hinted = models.build_generator(Config(arch="dcgan", hints=True, head="lab"), 64)
     assert hinted.input_shape == (None, 64, 64, 5)
     lightness = rgb_to_lab((np.asarray(hinted(x)) + 1) / 2).numpy()[..., 0]
     assert np.abs(lightness - (x[..., 0] + 1) * 50).max() < 0.5

@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 
 from mangacolor import Config, visualize
-from mangacolor.training import CHROMA_GAINS, choose_precision, prepare_run, read_history, train
+from mangacolor.metrics import CHROMA_GAINS
+from mangacolor.runs import prepare_run, read_history
+from mangacolor.training import choose_precision, train
 
 TINY = dict(
     arch="unet", head="lab", simulation="gray", image_size=64, batch_size=16, width=16, depth=3, precision="float32"
@@ -133,7 +135,7 @@ def test_a_run_directory_is_never_overwritten_without_resume(tmp_path: Path):
     prepare_run(Config(epochs=3), tmp_path / "run", resume=False)
     with pytest.raises(FileExistsError, match="already holds a run"):
         prepare_run(Config(epochs=3), tmp_path / "run", resume=False)
-    assert prepare_run(Config(epochs=9, arch="seed"), tmp_path / "run", resume=True) == Config(epochs=9)
+    assert prepare_run(Config(epochs=9, arch="dcgan"), tmp_path / "run", resume=True) == Config(epochs=9)
 
 
 MIRRORED = """
@@ -141,7 +143,8 @@ import sys, tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 from mangacolor import Config
-from mangacolor.training import train, read_history
+from mangacolor.training import train
+from mangacolor.runs import read_history
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 assert strategy.num_replicas_in_sync == 2
 config = Config(data=sys.argv[1], epochs=1, **{tiny})
@@ -173,11 +176,11 @@ def test_bfloat16_training_keeps_float32_outputs(shapes_dir: Path, tmp_path: Pat
 
 
 def test_chroma_calibration_picks_a_listed_gain_and_leaves_rgb_heads_alone():
-    from mangacolor import data, models
-    from mangacolor.training import calibrate_chroma_gain
+    from mangacolor import data, models, pipeline
+    from mangacolor.metrics import calibrate_chroma_gain
 
     keras.utils.set_random_seed(0)
-    ds = data.make_dataset(data.find_pairs(split="val")[:8], 64, 8, training=False)
+    ds = pipeline.make_dataset(data.find_pairs(split="val")[:8], 64, 8, training=False)
     rgb = models.build_generator(Config(arch="unet", head="rgb", width=8, depth=3, hints=False), 64)
     assert calibrate_chroma_gain(rgb, ds) == 1.0
     lab = models.build_generator(Config(arch="unet", head="lab", width=8, depth=3, hints=False), 64)

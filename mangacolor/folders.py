@@ -1,0 +1,118 @@
+"""Colorizing folders: which files, where each result goes, and what could not be read.
+
+A file that cannot be read (corrupt, a link loop, a FIFO, a directory named .png)
+is listed in the report with its reason while the others are still written;
+results are written atomically and never over an input.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+from PIL import Image
+
+from mangacolor import color, compose, data, files
+from mangacolor import hints as hint_layers
+
+COLORED_CHROMA = 6.0  # mean C*ab above which a page counts as already coloured
+THUMBNAIL = 256  # `is_colored` looks at a copy this large: chroma needs no detail
+FORMATS = {  # --format: (Pillow format, file suffix, save options)
+    "png": ("PNG", ".png", {}),
+    "jpeg": ("JPEG", ".jpg", {"quality": 95}),
+    "webp": ("WEBP", ".webp", {"quality": 95}),
+}
+
+
+def is_colored(rgb: np.ndarray, threshold: float = COLORED_CHROMA) -> bool:
+    """True for an image already in colour: its mean chroma C*ab exceeds `threshold`.
+
+    B&W scans stay below it (grey has no chroma, a paper tint little); a page
+    with little colour on much white paper may too, and is then colorized.
+    """
+    small = compose.resize(rgb, compose.scaled_size(rgb.shape, min(THUMBNAIL, max(rgb.shape[:2]))))
+    ab = color.rgb_to_lab(tf.cast(small, tf.float32) / 255.0)[..., 1:]
+    return float(tf.reduce_mean(tf.norm(ab, axis=-1))) > threshold
+
+
+@dataclass
+class FolderReport:
+    """What `colorize_folder` did; `failed` holds (input, message naming the file and problem)."""
+
+    written: list[Path] = field(default_factory=list)
+    skipped_colored: list[Path] = field(default_factory=list)
+    failed: list[tuple[Path, str]] = field(default_factory=list)
+
+
+def image_paths(inputs: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
+    """Files as given and the images of folders (data.list_images), each once, in order."""
+    if isinstance(inputs, (str, os.PathLike)):
+        inputs = [inputs]
+    paths: list[Path] = []
+    for item in map(Path, inputs):
+        paths += data.list_images(item) if item.is_dir() else [item]
+    return list(dict.fromkeys(paths))
+
+
+def _resolved(path: Path) -> Path:
+    """The real path, or the absolute one where there is none (a symlink loop, no permission)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path.absolute()
+
+
+def output_paths(paths: list[Path], out_dir: Path, suffix: str) -> dict[Path, Path]:
+    """Where each input is written; refuses to overwrite an input or to write one file twice."""
+    inputs = {_resolved(p) for p in paths}
+    sources: dict[Path, Path] = {}
+    for path in paths:
+        target = out_dir / (path.stem + suffix)
+        if _resolved(target) in inputs:
+            raise FileExistsError(f"{target}: would overwrite an input image; write to another folder (--out)")
+        if target in sources:
+            raise FileExistsError(f"{sources[target]} and {path} would both be written to {target}")
+        sources[target] = path
+    return {path: target for target, path in sources.items()}
+
+
+def hints_for(hints: str | os.PathLike | None, page: Path) -> hint_layers.Hints:
+    """The hints of one page of a folder: a JSON file's points for it, or the scribble."""
+    if isinstance(hints, (str, os.PathLike)) and Path(hints).suffix.lower() == ".json":
+        return hint_layers.read_points(hints, page.name) or None
+    return hints
+
+
+def layer_path(target: Path) -> Path:
+    return target.with_name(target.stem + ".layer.png")
+
+
+def load_pages(paths: Sequence[Path], skip_colored: bool, report: FolderReport) -> dict[Path, np.ndarray]:
+    """Decoded pages to colorize; unreadable and (if asked) coloured ones go to the report."""
+    pages = {}
+    for path in paths:
+        try:
+            page = data.load_image(path)
+        except data.DataError as e:
+            report.failed.append((path, str(e)))
+            continue
+        if skip_colored and is_colored(page):
+            report.skipped_colored.append(path)
+        else:
+            pages[path] = page
+    return pages
+
+
+def write(rgb: np.ndarray, source: Path, target: Path, fmt: str, report: FolderReport) -> None:
+    """Write atomically (temporary file, then rename): a crash never leaves half an image."""
+    pil_format, _, options = FORMATS[fmt]
+    try:
+        with files.atomic_path(target) as tmp:
+            Image.fromarray(rgb).save(tmp, format=pil_format, **options)
+        report.written.append(target)
+    except files.WriteError as e:
+        report.failed.append((source, str(e)))
