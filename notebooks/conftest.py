@@ -10,6 +10,7 @@ QUICK = {
     "MANGACOLOR_MAX_IMAGES": "32",
     "MANGACOLOR_IMAGE_SIZE": "64",
     "MANGACOLOR_BATCH_SIZE": "8",
+    "MANGACOLOR_GAN_WARMUP": "1",
 }
 for name, value in QUICK.items():
     os.environ.setdefault(name, value)

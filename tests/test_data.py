@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from PIL import Image
+from synthetic import write_shapes
 
 from mangacolor import data, manga, pipeline
 from mangacolor.config import SIMULATIONS
@@ -214,9 +215,25 @@ def test_non_square_images_are_padded_with_white_not_stretched(tmp_path: Path):
     assert column[0] == 1.0 and column[-1] == 1.0 and column[16] == -1.0
 
 
-def test_large_sets_are_not_cached_small_ones_are():
-    assert 600 * 256 * 256 * 4 <= pipeline.CACHE_LIMIT_BYTES
-    assert 2000 * 256 * 256 * 4 > pipeline.CACHE_LIMIT_BYTES
+def _count(ds) -> int:
+    return sum(int(x.shape[0]) for x, _ in ds)
+
+
+def test_small_sets_are_cached_in_memory_and_large_ones_streamed(tmp_path: Path, monkeypatch):
+    # Cached: a file removed after the first pass is still served from memory.
+    paths = write_shapes(tmp_path / "small", 4, seed=3)
+    pairs = [data.Pair(color=str(p)) for p in paths]
+    cached = pipeline.make_dataset(pairs, 32, 4, training=False)
+    assert _count(cached) == 4
+    paths[0].unlink()
+    assert _count(cached) == 4
+    # Above the limit the files are read on every pass: the removed one is skipped.
+    monkeypatch.setattr(pipeline, "CACHE_LIMIT_BYTES", 4 * 32 * 32 * 4 - 1)
+    skipped = data.SkippedFiles()
+    streamed = pipeline.make_dataset(pairs, 32, 4, training=False, skipped=skipped)
+    with pytest.warns(data.SkippedImageWarning):
+        assert _count(streamed) == 3
+    assert skipped.paths == [str(paths[0])]
 
 
 # ---------------------------------------------------------------- manga simulation

@@ -162,10 +162,18 @@ def test_one_epoch_under_mirrored_strategy_on_two_cpu_devices(shapes_dir: Path, 
     assert np.isfinite(float(words[words.index("g_l1") + 1]))
 
 
-def test_precision_choice_is_explicit_or_from_the_hardware():
+def test_precision_choice_is_explicit_or_from_the_hardware(monkeypatch):
+    from mangacolor import training
+
     assert choose_precision("float32") == "float32"
     assert choose_precision("mixed_bfloat16") == "mixed_bfloat16"
-    assert choose_precision("auto") in ("float32", "mixed_bfloat16", "mixed_float16")
+    monkeypatch.setattr(training.tf.config, "list_physical_devices", lambda kind: [])  # no GPU
+    monkeypatch.setattr(training, "_cpu_flags", lambda: {"avx2", "avx512_bf16"})
+    assert choose_precision("auto") == "mixed_bfloat16"
+    monkeypatch.setattr(training, "_cpu_flags", lambda: {"avx2", "amx_bf16"})
+    assert choose_precision("auto") == "mixed_bfloat16"
+    monkeypatch.setattr(training, "_cpu_flags", lambda: {"avx2", "fma"})  # bf16 would be emulated: slower
+    assert choose_precision("auto") == "float32"
 
 
 def test_bfloat16_training_keeps_float32_outputs(shapes_dir: Path, tmp_path: Path):
