@@ -86,7 +86,7 @@ class AdversarialWarmup(keras.callbacks.Callback):
     DeOldify's "NoGAN" idea: a GAN that starts from a generator which already
     colours sensibly trains faster and oscillates less than one started from
     scratch. During the warm-up the discriminator is not run at all (its loss
-    would be weighted by zero), so warm-up steps take about a quarter less time; it then
+    would be weighted by zero), so warm-up steps are faster (bench/train_throughput.py); it then
     learns within a few epochs, faster than the generator. Decided per epoch,
     so a resumed run is right too.
     """

@@ -122,5 +122,5 @@ def _combine_chunk(light: np.ndarray, layer: np.ndarray) -> np.ndarray:
 
 @tf.function(jit_compile=True)
 def _combine_pixels(light: tf.Tensor, layer: tf.Tensor) -> tf.Tensor:
-    """(N,) L* and (N, 3) layer to (N, 3) uint8; XLA fuses the gamut bisection (~8x faster)."""
+    """(N,) L* and (N, 3) layer to (N, 3) uint8; XLA fuses the gamut bisection (bench/inference.py times it)."""
     return tf.cast(tf.round(heads.combine(light[:, None], layer) * 255.0), tf.uint8)

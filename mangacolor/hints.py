@@ -33,6 +33,7 @@ POINT_PATCH = 3  # inference: a clicked point is a patch this large at the model
 NO_HINT_FRACTION = 0.5  # training images given no hint at all: half, so the automatic mode stays as good
 MEAN_HINTS = 8  # training: the number of hints is geometric with this mean (Zhang: p = 1/8)
 MAX_HINTS = 32
+FLAT_LAB = 6.0  # evaluation hints go where the target varies less than this around them: inside a fill
 
 
 def encode(lab: tf.Tensor) -> tf.Tensor:
@@ -49,18 +50,26 @@ def decode(channels: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------- sampling from the target
 
 
-def sample(rgb: tf.Tensor, count: tf.Tensor | int, patch: int = 3, seed: tf.Tensor | None = None) -> tf.Tensor:
+def sample(
+    rgb: tf.Tensor, count: tf.Tensor | int, patch: int = 3, seed: tf.Tensor | None = None, inside: bool = False
+) -> tf.Tensor:
     """A hint layer with `count` hints taken from the colour image `rgb` (H, W, 3) in [0, 1].
 
-    Points fall on the drawing, where a user would click (not on white paper);
-    each hint is a `patch` x `patch` square of the target's local mean colour.
-    With `seed` (2 ints) the points are always the same: for evaluation.
+    Points fall on the drawing (not on white paper); each hint is a `patch` x
+    `patch` square of the target's local mean colour. With `inside`, only inside
+    a fill, where a user clicks: not on an outline or the edge between two colours,
+    whose colour is neither side's. With `seed` (2 ints) the points are always
+    the same: for evaluation.
     """
     lab = rgb_to_lab(rgb)
     h, w = tf.shape(rgb)[0], tf.shape(rgb)[1]
     chroma = tf.norm(lab[..., 1:], axis=-1)
-    drawing = tf.cast((lab[..., 0] < 95.0) | (chroma > 5.0), tf.float32)
-    logits = tf.math.log(tf.reshape(drawing, [1, -1]) * 0.999 + 0.001)
+    drawing = (lab[..., 0] < 95.0) | (chroma > 5.0)
+    if inside:
+        within = drawing & _flat(lab, patch + 2)
+        drawing = tf.cond(tf.reduce_any(within), lambda: within, lambda: drawing)
+    drawing = tf.cast(drawing, tf.float32)
+    logits = tf.math.log(tf.reshape(drawing, [1, -1]) + 1e-9)  # off the drawing only if there is none
     count = tf.cast(count, tf.int32)
     if seed is None:
         index = tf.random.categorical(logits, count)[0]
@@ -71,6 +80,13 @@ def sample(rgb: tf.Tensor, count: tf.Tensor | int, patch: int = 3, seed: tf.Tens
     mask = tf.nn.max_pool2d(points, patch, 1, "SAME")[0]
     colour = tf.nn.avg_pool2d(encode(lab)[None], patch, 1, "SAME")[0]
     return tf.concat([colour * mask, mask], axis=-1)
+
+
+def _flat(lab: tf.Tensor, size: int) -> tf.Tensor:
+    """(H, W) bool: pixels whose size x size neighbourhood varies by less than FLAT_LAB in L*, a* and b*."""
+    x = lab[None]
+    spread = tf.nn.max_pool2d(x, size, 1, "SAME") + tf.nn.max_pool2d(-x, size, 1, "SAME")
+    return tf.reduce_max(spread[0], axis=-1) < FLAT_LAB
 
 
 def random_hints(rgb: tf.Tensor) -> tf.Tensor:
@@ -86,9 +102,11 @@ def random_hints(rgb: tf.Tensor) -> tf.Tensor:
 
 
 def fixed_hints(rgb: tf.Tensor, count: int) -> tf.Tensor:
-    """Evaluation hints: `count` of them, the same every time for the same image."""
+    """Evaluation hints: `count` of them inside fills, where a user clicks, the same every
+    time for the same image."""
     fingerprint = tf.cast(tf.reduce_sum(tf.cast(rgb * 255.0, tf.int64)) % 2**31, tf.int32)
-    return sample(rgb, count, POINT_PATCH, seed=tf.stack([tf.constant(count, tf.int32), fingerprint]))
+    seed = tf.stack([tf.constant(count, tf.int32), fingerprint])
+    return sample(rgb, count, POINT_PATCH, seed=seed, inside=True)
 
 
 # ---------------------------------------------------------------- hints from a user

@@ -33,8 +33,8 @@ from mangacolor.heads import InputLightness, LabHead, MultiplyHead
 HEAD_CHANNELS = {"rgb": 3, "lab": 2, "multiply": 3}
 DEFAULT_DEPTH = {"dcgan": 4, "unet": 5}
 DEFAULT_HINTS = {"dcgan": False, "unet": True}  # the seed's DCGAN stays exactly as described
-# The seed's 64 filters; the U-Net at 32 trains 3x faster than at 64 and, on a CPU
-# budget, colours better (bench/quality_ablation.csv).
+# The seed's 64 filters; the U-Net at 32 trains faster than at 64 and, on a CPU
+# budget, colours better (bench/train_throughput.py, bench/quality_ablation.csv).
 DEFAULT_WIDTH = {"dcgan": 64, "unet": 32}
 BN_MOMENTUM = 0.9  # U-Net and PatchGAN: statistics that keep up with a short CPU run
 

@@ -88,7 +88,7 @@ class ColorizationGAN(keras.Model):
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         if not self.adversarial:
             # L1 warm-up: the discriminator's verdict would be weighted by zero, so
-            # neither network spends time on it (1.3x the images per second: bench/train_throughput.py).
+            # neither network spends time on it (bench/train_throughput.py measures the gain).
             with tf.GradientTape() as g_tape:
                 g_l1 = losses.l1_loss(target, self.generator(inputs, training=True), self.chroma_weight)
                 g_loss = self.l1_weight * g_l1 / replicas

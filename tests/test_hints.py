@@ -45,6 +45,19 @@ def test_training_hints_vary_in_number_and_some_images_get_none():
     np.testing.assert_array_equal(*evaluation)  # the same hints every time
 
 
+def test_evaluation_hints_fall_inside_fills_not_on_outlines():
+    # A blue disc with a black outline on white: a user clicks inside the disc.
+    yy, xx = np.mgrid[:64, :64]
+    r = np.hypot(yy - 32, xx - 32)
+    rgb = np.ones((64, 64, 3), np.float32)
+    rgb[r < 20] = (0.1, 0.2, 0.85)
+    rgb[(r >= 18) & (r < 20)] = 0.0
+    layer = hints.fixed_hints(tf.constant(rgb), 20).numpy()
+    mask = layer[..., -1] > 0.5
+    assert mask.any() and (r[mask] < 17).all(), r[mask].max()
+    np.testing.assert_allclose(hints.decode(layer[..., :3][mask]), skcolor.rgb2lab(rgb)[mask], atol=0.5)
+
+
 def test_the_pipeline_adds_a_hint_layer_after_the_bw_channel():
     pairs = data.find_pairs(split="val")[:4]
     inputs, _ = next(iter(pipeline.make_dataset(pairs, 64, 4, training=False, hints=5)))
