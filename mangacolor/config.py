@@ -77,7 +77,7 @@ class Config:
         from mangacolor import models  # here: models builds from a Config
 
         def fail(name: str, problem: str) -> None:
-            raise ValueError(f"{name} = {getattr(self, name)!r} (--{name.replace('_', '-')}): {problem}")
+            raise invalid(name, getattr(self, name), problem)
 
         for name, allowed in (
             ("arch", ARCHITECTURES),
@@ -139,10 +139,15 @@ class Config:
         return cls(**values)
 
 
+def invalid(name: str, value: object, problem: str) -> ValueError:
+    """The error for a bad setting: its name, its command-line option, the value and what is allowed."""
+    return ValueError(f"{name} = {value!r} (--{name.replace('_', '-')}): {problem}")
+
+
 def check_time_limit(minutes: float | None) -> None:
     """The time limit (minutes) of `train`, checked like the Config's settings."""
     if minutes is not None and not (math.isfinite(minutes) and minutes > 0):
-        raise ValueError(f"time_limit = {minutes!r} (--time-limit): must be a number of minutes above 0")
+        raise invalid("time_limit", minutes, "must be a number of minutes above 0")
 
 
 def env_int(name: str, default: int) -> int:

@@ -266,9 +266,9 @@ def training_pairs(
 
 def _split_or_empty(source: str | os.PathLike | None, split: str, series: Sequence[str] | None) -> list[Pair]:
     """A split's pairs; an absent split subfolder (train/ and val/ but no test/) is empty."""
-    if source is not None and (Path(source) / "train").is_dir() and split != "train":
-        try:
-            return find_pairs(source, split, series)
-        except DataError:
-            return []
-    return find_pairs(source, split, series)
+    try:
+        return find_pairs(source, split, series)
+    except DataError:
+        if split == "train" or source is None or not (Path(source) / "train").is_dir():
+            raise
+        return []

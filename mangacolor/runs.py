@@ -74,10 +74,15 @@ def read_history(path: str | os.PathLike) -> dict[str, list[float]]:
 STATE = "state.json"
 
 
+def _state(folder: Path) -> dict:
+    """{"epoch": N, "file": name} of the last complete backup in `folder`, {} if none."""
+    path = folder / STATE
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
 def backup_epoch(folder: str | os.PathLike) -> int:
     """The number of epochs in the last complete backup in `folder` (0 if none)."""
-    path = Path(folder) / STATE
-    return int(json.loads(path.read_text())["epoch"]) if path.is_file() else 0
+    return int(_state(Path(folder)).get("epoch", 0))
 
 
 class Backup(keras.callbacks.Callback):
@@ -104,10 +109,10 @@ class Backup(keras.callbacks.Callback):
         ]
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        epoch = backup_epoch(self.folder)
-        if not epoch:
+        state = _state(self.folder)
+        if not state:
             return
-        path = self.folder / json.loads((self.folder / STATE).read_text())["file"]
+        epoch, path = int(state["epoch"]), self.folder / state["file"]
         variables = self._variables()
         with np.load(path) as saved:
             values = [saved[f"arr_{i}"] for i in range(len(saved.files))]
