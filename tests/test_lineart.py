@@ -195,9 +195,12 @@ def test_flatten_keeps_a_clearly_coloured_background():
 
 
 def test_a_small_multiply_model_colours_the_paper_inside_a_drawing(shapes_dir: Path, tmp_path: Path):
-    # No hints and no decay: this is about the head learning fast, not about the schedule.
+    # No hints, no decay and GroupNorm: this is about the head learning fast, not about the
+    # schedule; with BatchNorm's lagging statistics the best epoch was sometimes a bad one
+    # (1 CI run in 3 ended level with the white paper).
     config = Config(
         data=str(shapes_dir),
+        norm="group",
         epochs=20,
         learning_rate=1e-3,
         head="multiply",
