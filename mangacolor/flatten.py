@@ -21,6 +21,8 @@ PAPER_LIGHTNESS = 90.0  # L* above which a pixel counts as paper
 LINE_ART_MIDTONES = 0.1  # a page with fewer mid-tone pixels than this is a B&W drawing
 BACKGROUND_CHROMA = 30.0  # C*ab the paper around a drawing must have to keep its colour (bench/quality.py, val split)
 HALO_SCALE = 256  # leaks are told from the paper around the drawing on a copy this many pixels across
+TRAP_RADII = (1, 2, 3, 4, 6, 8, 12)  # trapped-ball radii, in pixels of the HALO_SCALE copy
+NEAR_HINT = 0.06  # a hint no outline closes around colours the paper this far around it (val split)
 GREY_TOLERANCE = 1.5  # L*: a grayscale panel's flat fill is one grey, up to rounding and JPEG noise
 MEDIAN_SAMPLES = 400_000  # pixels the region medians are estimated from, at most
 DETECT_SAMPLES = 1_000_000  # pixels `is_line_art` looks at, at most
@@ -84,13 +86,14 @@ def flatten(layer: np.ndarray, lightness: np.ndarray, hints: np.ndarray | None =
     network colours most of that paper (a sky).
 
     `hints` (H, W, 4), a hint layer at the page's resolution: a closed region the
-    user put a hint in takes the hint's colour, as a colourist's bucket fill would.
+    user put a hint in takes the hint's colour, as a colourist's bucket fill would;
+    a hint on paper that reaches the border fills what `trapped_fill` finds.
     """
     labels, background = regions(lightness)
     medians = region_medians(layer, labels)
-    hinted = _hinted_regions(labels, hints) if hints is not None else {}
-    for label, colour in hinted.items():
-        if label not in background:  # the paper around the drawing is no region to fill
+    given = _hints(labels, hints) if hints is not None else []
+    for label, colour, _ in given:
+        if label > 0 and label not in background:
             medians[label] = colour
     flat = np.where(labels[..., None] > 0, medians[labels], layer)
     outside = np.isin(labels, background)
@@ -107,6 +110,13 @@ def flatten(layer: np.ndarray, lightness: np.ndarray, hints: np.ndarray | None =
     # The outline's outer edge is ink seen against the paper: no tint there either.
     edge = ndimage.binary_dilation(outside & ~clear, iterations=3) & (labels == 0)
     flat[edge] = (1.0, 0.0, 0.0)
+    # A hint on the paper around the drawing: the outline around it has a gap, and the user
+    # means the shape they clicked in. Fill what a trapped ball reaches from the hint, or
+    # where no outline closes, the paper near it.
+    for label, colour, mask in given:
+        if label in background:
+            fill = trapped_fill(lightness, mask)
+            flat[near(lightness, mask) if fill is None else fill] = colour
     return flat.astype(np.float32)
 
 
@@ -125,22 +135,66 @@ def _enclosed(lightness: np.ndarray, iterations: int = 4) -> np.ndarray:
     return enclosed[rows][:, cols]
 
 
-def _hinted_regions(labels: np.ndarray, hints: np.ndarray) -> dict[int, np.ndarray]:
-    """{region label: (factor, a*, b*)} for the regions hints were given in. Each hint (a
-    connected blob of the mask) counts for the region most of it lies in, so a hint patch
-    that reaches over a line does not colour the region on the other side."""
+def _hints(labels: np.ndarray, hints: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """(region label, (factor, a*, b*), mask) of each hint (a connected blob of the hint
+    layer's mask): the label is the region most of it lies in, so a hint patch that reaches
+    over a line does not colour the region on the other side; 0 for a hint on the ink."""
     from mangacolor.hints import decode
 
     blobs, _ = ndimage.label(hints[..., -1] > 0.5)
-    wanted: dict[int, list[np.ndarray]] = {}
+    found = []
     for blob, box in enumerate(ndimage.find_objects(blobs), start=1):
-        inside, under = blobs[box] == blob, labels[box]
-        if not (under[inside] > 0).any():
-            continue  # a hint on the ink: the ink hides its colour
-        label = int(np.bincount(under[inside & (under > 0)]).argmax())
-        lab = decode(np.median(hints[box][inside & (under == label), :3], axis=0))
-        wanted.setdefault(label, []).append(np.array([lab[0] / 100.0, lab[1], lab[2]], np.float32))
-    return {label: np.median(colours, axis=0) for label, colours in wanted.items()}
+        mask = np.zeros(blobs.shape, bool)
+        mask[box] = blobs[box] == blob
+        under = labels[mask]
+        label = int(np.bincount(under[under > 0]).argmax()) if (under > 0).any() else 0
+        lab = decode(np.median(hints[mask & (labels == label), :3], axis=0))
+        found.append((label, np.array([lab[0] / 100.0, lab[1], lab[2]], np.float32), mask))
+    return found
+
+
+def trapped_fill(lightness: np.ndarray, seed: np.ndarray) -> np.ndarray | None:
+    """The paper a bucket fill from `seed` (a mask) reaches when gaps in the ink narrower
+    than a ball are sealed, trying ever larger balls (Style2Paints' trapped-ball fill) until
+    the fill no longer reaches the page's border: (H, W) bool, or None if it always does.
+    Runs on a copy HALO_SCALE pixels across, like the wider sealing in `regions`."""
+    step = max(1, max(lightness.shape) // HALO_SCALE)
+    darkest = ndimage.minimum_filter(lightness, size=step)[::step, ::step]
+    small_seed = ndimage.maximum_filter(seed, size=step)[::step, ::step]
+    free = darkest >= INK_LIGHTNESS
+    for radius in TRAP_RADII:
+        ball = _disk(radius)
+        core = ndimage.binary_erosion(free, ball, border_value=1)
+        cores, _ = ndimage.label(core)
+        touched = np.unique(cores[ndimage.binary_dilation(small_seed, ball) & core])
+        if touched.size == 0 or touched.max() == 0:
+            continue
+        fill = ndimage.binary_dilation(np.isin(cores, touched[touched > 0]), ball) & free
+        if not (fill[0].any() or fill[-1].any() or fill[:, 0].any() or fill[:, -1].any()):
+            rows = np.minimum(np.arange(lightness.shape[0]) // step, fill.shape[0] - 1)
+            cols = np.minimum(np.arange(lightness.shape[1]) // step, fill.shape[1] - 1)
+            return fill[rows][:, cols] & (lightness >= INK_LIGHTNESS)
+    return None
+
+
+def near(lightness: np.ndarray, seed: np.ndarray) -> np.ndarray:
+    """The paper within NEAR_HINT of the page's long side around `seed`: where a hint colours
+    the page when no outline closes around it."""
+    radius = NEAR_HINT * max(lightness.shape)
+    rows, cols = np.nonzero(seed)
+    pad = int(np.ceil(radius)) + 1
+    box = (
+        slice(max(0, rows.min() - pad), rows.max() + pad + 1),
+        slice(max(0, cols.min() - pad), cols.max() + pad + 1),
+    )  # the distance transform of a box around the hint, not of the whole page
+    around = np.zeros(seed.shape, bool)
+    around[box] = ndimage.distance_transform_edt(~seed[box]) <= radius
+    return around & (lightness >= INK_LIGHTNESS)
+
+
+def _disk(radius: int) -> np.ndarray:
+    y, x = np.mgrid[-radius : radius + 1, -radius : radius + 1]
+    return x * x + y * y <= radius * radius
 
 
 def fill_same_grey(layer: np.ndarray, lightness: np.ndarray, hints: np.ndarray) -> np.ndarray:

@@ -170,3 +170,24 @@ def test_a_hint_on_a_grayscale_panel_fills_the_area_of_its_grey():
     assert np.hypot(lab[25:95, 25:85, 1], lab[25:95, 25:85, 2]).min() > 20, "the whole fill takes the hint"
     np.testing.assert_allclose(lab[..., 0], truth[..., 0], atol=0.6)  # its lightness is the panel's own
     assert np.abs(lab[20:100, 110:180, 1:]).max() < 1, "the other fill is untouched"
+
+
+def test_a_hint_in_a_shape_with_a_gap_in_its_outline_fills_the_shape_not_the_page():
+    from test_lineart import _vivid_multiply_generator
+
+    im = Image.new("RGB", (320, 240), "white")
+    draw = ImageDraw.Draw(im)
+    draw.arc([30, 40, 150, 180], 8, 352, fill="black", width=3)  # an ellipse open on its right, 20 px
+    draw.line([250, 40, 250, 200], fill="black", width=3)  # a lone stroke: it encloses nothing
+    page = np.asarray(im)
+    generator = _vivid_multiply_generator(0.0, 0.05)
+    inputs = keras.Input((None, None, 5))
+    colorizer = Colorizer(keras.Model(inputs, generator(heads.InputLightness()(inputs))), size=64)
+    green, blue = (40, 160, 60), (40, 60, 200)
+    out = colorizer.colorize(page, hints=[hints.Point(80, 110, green), hints.Point(270, 120, blue)])
+    lab = skcolor.rgb2lab(out)
+    target = skcolor.rgb2lab(np.array([[green, blue]], np.uint8))[0]
+    assert np.abs(lab[80:140, 50:120] - target[0]).max() < 3, "the open ellipse takes the hint's colour"
+    assert (out[5:30, 5:300] == 255).all() and (out[215:, :] == 255).all(), "the paper around stays paper"
+    assert np.abs(lab[115:125, 265:275] - target[1]).max() < 3, "a hint with no shape around colours its spot"
+    assert (out[:, 300:] == 255).all(), "and only near it"
