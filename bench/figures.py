@@ -1,6 +1,7 @@
 """The README's pictures, made by the project's own code from a trained model.
 
-    python bench/figures.py --model runs/quickstart
+    python bench/figures.py                          # the shipped model
+    python bench/figures.py --model runs/quickstart  # a run of yours
 
 Writes bench/figures/bw_drawings.png (bundled B&W drawings before and after, at
 their full resolution) and bench/figures/hints.png (a drawing coloured
@@ -59,7 +60,7 @@ def hints(colorizer: Colorizer, path: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", required=True, help="run directory or .keras generator")
+    parser.add_argument("--model", default=None, help="run directory or .keras generator (default: the shipped model)")
     args = parser.parse_args()
     colorizer = Colorizer(args.model)
     folder = HERE / "figures"

@@ -1,14 +1,18 @@
 """A small web app: upload a B&W page, get it back in colour, click to say which colour goes where (Gradio).
 
-    mangacolor app --model runs/default        # then open http://127.0.0.1:7860
+    mangacolor app                   # the shipped model; then open http://127.0.0.1:7860
+    mangacolor app --model runs/mine --host 0.0.0.0 --port 8080
 
 The app is a thin layer over `inference.Colorizer`, the same code the CLI and
-the notebooks use, so it colours pages of any size at full resolution. A click
-on the page (its copy under the inputs) places a colour hint, in the colour
-picker's colour, and colours the page again; "Clear hints" goes back to the automatic colours.
+the notebooks use, so it colours pages of any size at full resolution. The
+bundled B&W drawings are examples: a click on one colours it. A click on the
+page (its copy under the inputs) places a colour hint, in the colour picker's
+colour, and colours the page again; "Clear hints" goes back to the automatic
+colours. The colorized page and its colour layer each have a download button.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: gradio reads a handler's type hints to pass it the
+# click (gr.SelectData), and could not resolve `gr`, imported only when an app is built, from a string.
 
 import copy
 import os
@@ -17,10 +21,21 @@ import warnings
 import numpy as np
 from tqdm import TqdmWarning
 
+from mangacolor import data
 from mangacolor.hints import Point, parse_color
 from mangacolor.inference import Colorizer
 
 DEFAULT_HINT_COLOUR = "#d04020"
+
+
+def example_pages() -> list[str]:
+    """The bundled genuine B&W drawings: something to try before uploading a page of one's own."""
+    return [pair.color for pair in data.sample_pairs(kind="bw")]
+
+
+def not_an_image(name: str | None) -> str:
+    """The message for an upload that cannot be decoded: gradio's own is a bare "Error"."""
+    return f"{name or 'That file'} is not an image: upload a page as PNG, JPEG, WebP, BMP or TIFF."
 
 
 def colorize_fn(colorizer: Colorizer):
@@ -53,13 +68,36 @@ def mark_hints(image: np.ndarray, hints: list[Point]) -> np.ndarray:
     return marked
 
 
-def build_app(model: str | os.PathLike | Colorizer):
-    """A Gradio Blocks app around a Colorizer (a run directory, a .keras file or a Colorizer)."""
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from the app
+def _gradio():
+    """gradio, imported only when an app is built (it is the app extra), without calls home."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     with warnings.catch_warnings():  # gradio imports tqdm.auto, which warns without ipywidgets
         warnings.simplefilter("ignore", TqdmWarning)
         import gradio as gr
+    return gr
 
+
+def _readable_upload(gr, image):
+    """`image`, a gr.Image, with a message the user can read for an upload that is not an
+    image: gradio decodes an upload before any handler runs, and shows its own failure as a
+    bare "Error". (A subclass would do the same, but gradio writes a .pyi stub beside the
+    module of every Component subclass.)"""
+    decode = image.preprocess
+
+    def preprocess(payload):
+        try:
+            return decode(payload)
+        except (OSError, ValueError) as e:  # PIL's UnidentifiedImageError is an OSError
+            raise gr.Error(not_an_image(getattr(payload, "orig_name", None))) from e
+
+    image.preprocess = preprocess
+    return image
+
+
+def build_app(model: str | os.PathLike | Colorizer | None = None):
+    """A Gradio Blocks app around a Colorizer (a run directory, a .keras file, a Colorizer, or
+    None: the shipped model)."""
+    gr = _gradio()
     colorizer = model if isinstance(model, Colorizer) else Colorizer(model)
     run = colorize_fn(colorizer)
 
@@ -73,10 +111,14 @@ def build_app(model: str | os.PathLike | Colorizer):
         hints = add_hint(hints, evt.index[0], evt.index[1], picked)
         return (*colour(image, tile, hints), hints, mark_hints(image, hints))
 
+    def fresh(image, tile):
+        """Automatic colours, no hints: for a new example and for "Clear hints"."""
+        return (*colour(image, tile, []), [], image)
+
     with gr.Blocks(title="mangacolor") as app:
         gr.Markdown(
-            "# mangacolor\nUpload a black-and-white manga page or drawing: it comes back in colour, "
-            "at its full size, with its lines untouched. "
+            "# mangacolor\nUpload a black-and-white manga page or drawing, or click an example: it comes "
+            "back in colour, at its full size, with its lines untouched. "
             + (
                 "Click on the page below it to place a colour hint (the picker's colour)."
                 if colorizer.takes_hints
@@ -85,19 +127,30 @@ def build_app(model: str | os.PathLike | Colorizer):
         )
         hints = gr.State([])
         with gr.Row():
-            source = gr.Image(label="B&W input", type="numpy", image_mode="RGB")
-            result = gr.Image(label="colorized", type="numpy", format="png")
-            layer = gr.Image(label="colour layer (lay it under your line art, Multiply)", type="numpy", format="png")
+            source = _readable_upload(gr, gr.Image(label="B&W input", type="numpy", image_mode="RGB", elem_id="source"))
+            result = gr.Image(label="colorized", type="numpy", format="png", elem_id="result")
+            layer = gr.Image(
+                label="colour layer (lay it under your line art, Multiply)", type="numpy", format="png", elem_id="layer"
+            )
+        examples = gr.Examples(example_pages(), source, label="examples: click one", elem_id="examples")
         marked = gr.Image(
-            label="click here to place a hint", type="numpy", interactive=False, visible=colorizer.takes_hints
+            label="click here to place a hint",
+            type="numpy",
+            format="png",  # lossless: sharp lines, and the hint squares in their exact colours
+            interactive=False,
+            visible=colorizer.takes_hints,
+            elem_id="marked",
         )
         with gr.Row():
             tile = gr.Checkbox(label="tiles (very large pages: more detail in the colour, slower)")
-            picked = gr.ColorPicker(value=DEFAULT_HINT_COLOUR, label="hint colour", visible=colorizer.takes_hints)
+            picked = gr.ColorPicker(
+                value=DEFAULT_HINT_COLOUR, label="hint colour", visible=colorizer.takes_hints, elem_id="picker"
+            )
             clear = gr.Button("Clear hints", visible=colorizer.takes_hints)
         button = gr.Button("Colorize", variant="primary")
         button.click(colour, [source, tile, hints], [result, layer])
         marked.select(click, [source, tile, hints, picked], [result, layer, hints, marked])
-        clear.click(lambda image, t: (*colour(image, t, []), [], image), [source, tile], [result, layer, hints, marked])
+        clear.click(fresh, [source, tile], [result, layer, hints, marked])
+        examples.load_input_event.then(fresh, [source, tile], [result, layer, hints, marked])
         source.change(lambda image: ([], image), source, [hints, marked])
     return app

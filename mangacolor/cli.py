@@ -53,7 +53,7 @@ def _add_colorize(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files and/or image folders")
-    p.add_argument("--model", required=True, help="run directory or .keras generator")
+    p.add_argument("--model", default=None, help="run directory or .keras generator (default: the shipped model)")
     p.add_argument("--out", required=True, help="folder for the coloured images")
     p.add_argument("--size", type=int, default=None, help="working size; None: the run's, else 256")
     p.add_argument("--tile", action="store_true", help="predict colour on tiles (very large pages)")
@@ -102,7 +102,7 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
         help="metrics of a generator and of gray-copy on a data split",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    p.add_argument("--model", required=True, help="run directory or .keras generator")
+    p.add_argument("--model", default=None, help="run directory or .keras generator (default: the shipped model)")
     p.add_argument("--data", default=None, help="data source as for train; None: bundled sample")
     p.add_argument("--split", default="test", choices=["train", "val", "test"])
     p.add_argument("--size", type=int, default=None, help="image size; None: the run's, else 256")
@@ -152,7 +152,8 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _add_app(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("app", help="a web app to colorize uploaded pages (needs the app extra)")
-    p.add_argument("--model", required=True, help="run directory or .keras generator")
+    p.add_argument("--model", default=None, help="run directory or .keras generator (default: the shipped model)")
+    p.add_argument("--host", default="127.0.0.1", help="address to serve on (0.0.0.0: every interface)")
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--share", action="store_true", help="a public link (Colab, Kaggle)")
 
@@ -160,7 +161,7 @@ def _add_app(sub: argparse._SubParsersAction) -> None:
 def _app(args: argparse.Namespace) -> int:
     from mangacolor.app import build_app
 
-    build_app(args.model).launch(server_port=args.port, share=args.share)
+    build_app(args.model).launch(server_name=args.host, server_port=args.port, share=args.share)
     return 0
 
 

@@ -34,6 +34,7 @@ ImageLike = str | os.PathLike | Image.Image | np.ndarray
 DEFAULT_SIZE = 256
 PAD_MULTIPLE = 32  # 2**depth of the deepest default generator (U-Net, depth 5)
 MODEL_FILES = ("generator.keras", "checkpoints/best.keras", "checkpoints/last.keras")
+SHIPPED = Path(__file__).resolve().parent / "weights"  # the model that ships (its card: weights/MODEL_CARD.md)
 TILE_BATCH = 4  # tiles per model call in tile mode
 
 
@@ -115,21 +116,22 @@ def _batches(items: Sequence, n: int) -> Iterator[Sequence]:
 class Colorizer:
     """Colorizes pages of any size and mode with a generator that works at `size` pixels.
 
-    `model` is a generator, a `.keras` file or a run directory; `size` defaults to
-    the run's training image size (else 256). `flatten`: one colour per closed
+    `model` is a generator, a `.keras` file or a run directory; None is the model
+    that ships with the package (SHIPPED). `size` defaults to the run's training
+    image size (else 256). `flatten`: one colour per closed
     region (True), never (False), or on B&W drawings only (None, the default).
     """
 
     def __init__(
         self,
-        model: keras.Model | str | os.PathLike,
+        model: keras.Model | str | os.PathLike | None = None,
         size: int | None = None,
         tile: bool = False,
         flatten: bool | None = None,
     ) -> None:
         config = None
         if not isinstance(model, keras.Model):
-            model, config = load_generator(model)
+            model, config = load_generator(SHIPPED if model is None else model)
         self.model = model
         self.size = size or (config.image_size if config else DEFAULT_SIZE)
         self.tile = tile

@@ -1,12 +1,14 @@
-"""The Gradio app: it builds, and its button colours an upload at full size."""
+"""The Gradio app: it builds, and its button colours an upload at full size.
+(tests/test_browser.py uses it in a real browser.)"""
 
+import typing
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from mangacolor import Config, models
-from mangacolor.app import add_hint, build_app, colorize_fn, mark_hints
+from mangacolor import Config, data, models
+from mangacolor.app import add_hint, build_app, colorize_fn, example_pages, mark_hints
 from mangacolor.inference import Colorizer
 
 
@@ -17,10 +19,44 @@ def colorizer(tmp_path: Path) -> Colorizer:
     return Colorizer(tmp_path / "g.keras", size=64)
 
 
+def component(app, elem_id: str):
+    """A component of a built app by its elem_id (the ids tests/test_browser.py finds it by)."""
+    return next(b for b in app.blocks.values() if getattr(b, "elem_id", None) == elem_id)
+
+
 def test_app_builds_around_a_model_file(colorizer: Colorizer):
     import gradio as gr
 
     assert isinstance(build_app(colorizer), gr.Blocks)
+
+
+def test_the_examples_are_the_bundled_bw_drawings(colorizer: Colorizer):
+    pages = example_pages()
+    assert pages and pages == [pair.color for pair in data.sample_pairs(kind="bw")]
+    assert all(Path(page).is_file() and "/bw/" in Path(page).as_posix() for page in pages)
+    shown = component(build_app(colorizer), "examples").samples
+    assert [Path(sample[0]["orig_name"]).name for sample in shown] == [Path(page).name for page in pages]
+
+
+def test_an_upload_that_is_not_an_image_gets_a_message_a_user_can_read(colorizer: Colorizer, tmp_path: Path):
+    import gradio as gr
+    from gradio.data_classes import ImageData
+
+    source = component(build_app(colorizer), "source")
+    (tmp_path / "page.png").write_text("a shopping list, not a drawing")
+    with pytest.raises(gr.Error, match=r"page\.png is not an image"):
+        source.preprocess(ImageData(path=str(tmp_path / "page.png"), orig_name="page.png"))
+    drawing = example_pages()[0]
+    assert source.preprocess(ImageData(path=drawing, orig_name="drawing.png")).shape == data.load_image(drawing).shape
+
+
+def test_gradio_passes_the_click_to_the_hint_handler(colorizer: Colorizer):
+    """gradio finds gr.SelectData in a handler's type hints: they must resolve, or the
+    handler gets None instead of the clicked pixel."""
+    import gradio as gr
+
+    hints = {fn.name: typing.get_type_hints(fn.fn) for fn in build_app(colorizer).fns.values() if fn.fn}
+    assert hints["click"]["evt"] is gr.SelectData
 
 
 def test_the_button_colours_an_upload_at_its_own_size(colorizer: Colorizer):
