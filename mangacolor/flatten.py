@@ -95,21 +95,26 @@ def flatten(layer: np.ndarray, lightness: np.ndarray, hints: np.ndarray | None =
     for label, colour, _ in given:
         if label > 0 and label not in background:
             medians[label] = colour
-    flat = np.where(labels[..., None] > 0, medians[labels], layer)
-    outside = np.isin(labels, background)
+    is_background = np.zeros(len(medians), bool)
+    is_background[background] = True
+    outside = np.take(is_background, labels)
+    channels = [np.ascontiguousarray(layer[..., c]) for c in range(3)]  # fast masks and gathers
     # Clear colour in the paper around the drawing is kept where it is a fill that leaked
     # out through a gap in its outline, or where the network colours that paper as a whole
     # (a sky), not where it leaves a halo along the outline.
-    chroma = np.hypot(layer[..., 1], layer[..., 2])
+    chroma = np.hypot(channels[1], channels[2])
     enclosed = _enclosed(lightness)
-    far = outside & ~enclosed
-    sky = far.any() and np.median(chroma[far][:: max(1, far.sum() // MEDIAN_SAMPLES)]) > BACKGROUND_CHROMA
-    clear = outside & (chroma > BACKGROUND_CHROMA) & (enclosed | sky)
-    flat[outside & ~clear] = (1.0, 0.0, 0.0)
-    flat[clear] = layer[clear]
+    far = chroma[outside & ~enclosed]
+    sky = far.size > 0 and np.median(far[:: max(1, far.size // MEDIAN_SAMPLES)]) > BACKGROUND_CHROMA
+    kept = outside & (chroma > BACKGROUND_CHROMA) & (enclosed | sky)
+    paper = outside & ~kept
     # The outline's outer edge is ink seen against the paper: no tint there either.
-    edge = ndimage.binary_dilation(outside & ~clear, iterations=3) & (labels == 0)
-    flat[edge] = (1.0, 0.0, 0.0)
+    paper |= ndimage.binary_dilation(paper, iterations=3) & (labels == 0)
+    ink = labels == 0
+    flat = np.empty_like(layer)
+    for c, (channel, white) in enumerate(zip(channels, (1.0, 0.0, 0.0), strict=True)):
+        painted = np.where(ink | kept, channel, np.take(np.ascontiguousarray(medians[:, c]), labels))
+        flat[..., c] = np.where(paper, white, painted)
     # A hint on the paper around the drawing: the outline around it has a gap, and the user
     # means the shape they clicked in. Fill what a trapped ball reaches from the hint, or
     # where no outline closes, the paper near it.
@@ -117,22 +122,33 @@ def flatten(layer: np.ndarray, lightness: np.ndarray, hints: np.ndarray | None =
         if label in background:
             fill = trapped_fill(lightness, mask)
             flat[near(lightness, mask) if fill is None else fill] = colour
-    return flat.astype(np.float32)
+    return flat
 
 
 def _enclosed(lightness: np.ndarray, iterations: int = 4) -> np.ndarray:
     """Pixels the drawing encloses once gaps of up to about 3% of the page are sealed: a
     fill that leaks out of an open outline, but not the paper around the drawing. The
     closing runs on a copy HALO_SCALE pixels across (a block minimum keeps thin lines)."""
-    step = max(1, max(lightness.shape) // HALO_SCALE)
-    darkest = ndimage.minimum_filter(lightness, size=step)[::step, ::step]
+    darkest, step = _small_copy(lightness)
     sealed = ndimage.binary_closing(darkest < INK_LIGHTNESS, iterations=iterations, border_value=0)
     labels, _ = ndimage.label(~sealed)
     edges = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
-    enclosed = ~np.isin(labels, edges[edges > 0])
-    rows = np.minimum(np.arange(lightness.shape[0]) // step, enclosed.shape[0] - 1)
-    cols = np.minimum(np.arange(lightness.shape[1]) // step, enclosed.shape[1] - 1)
-    return enclosed[rows][:, cols]
+    return _full_size(~np.isin(labels, edges[edges > 0]), lightness.shape, step)
+
+
+def _small_copy(lightness: np.ndarray) -> tuple[np.ndarray, int]:
+    """The page about HALO_SCALE pixels across, each pixel the darkest of its block (so thin
+    lines survive), and the block's side: wide gaps are sealed there at a fixed cost."""
+    step = max(1, max(lightness.shape) // HALO_SCALE)
+    h, w = lightness.shape
+    padded = np.pad(lightness, ((0, -h % step), (0, -w % step)), constant_values=100.0)
+    blocks = padded.reshape(padded.shape[0] // step, step, padded.shape[1] // step, step)
+    return blocks.min(axis=(1, 3)), step
+
+
+def _full_size(small: np.ndarray, shape: tuple[int, ...], step: int) -> np.ndarray:
+    """A mask of the small copy back at the page's (H, W), block by block."""
+    return small[np.arange(shape[0]) // step][:, np.arange(shape[1]) // step]
 
 
 def _hints(labels: np.ndarray, hints: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray]]:
@@ -158,9 +174,9 @@ def trapped_fill(lightness: np.ndarray, seed: np.ndarray) -> np.ndarray | None:
     than a ball are sealed, trying ever larger balls (Style2Paints' trapped-ball fill) until
     the fill no longer reaches the page's border: (H, W) bool, or None if it always does.
     Runs on a copy HALO_SCALE pixels across, like the wider sealing in `regions`."""
-    step = max(1, max(lightness.shape) // HALO_SCALE)
-    darkest = ndimage.minimum_filter(lightness, size=step)[::step, ::step]
-    small_seed = ndimage.maximum_filter(seed, size=step)[::step, ::step]
+    darkest, step = _small_copy(lightness)
+    small_seed, _ = _small_copy(np.where(seed, 0.0, 100.0))
+    small_seed = small_seed < 50.0
     free = darkest >= INK_LIGHTNESS
     for radius in TRAP_RADII:
         ball = _disk(radius)
@@ -171,9 +187,7 @@ def trapped_fill(lightness: np.ndarray, seed: np.ndarray) -> np.ndarray | None:
             continue
         fill = ndimage.binary_dilation(np.isin(cores, touched[touched > 0]), ball) & free
         if not (fill[0].any() or fill[-1].any() or fill[:, 0].any() or fill[:, -1].any()):
-            rows = np.minimum(np.arange(lightness.shape[0]) // step, fill.shape[0] - 1)
-            cols = np.minimum(np.arange(lightness.shape[1]) // step, fill.shape[1] - 1)
-            return fill[rows][:, cols] & (lightness >= INK_LIGHTNESS)
+            return _full_size(fill, lightness.shape, step) & (lightness >= INK_LIGHTNESS)
     return None
 
 
