@@ -14,7 +14,7 @@ import json
 import platform
 from pathlib import Path
 
-from test_split import COLUMNS, score
+from test_split import columns, score
 
 from mangacolor.files import write_text
 from mangacolor.inference import SHIPPED
@@ -36,9 +36,7 @@ def main() -> None:
     scores = []
     for kind, hints in CASES:
         results = score(args.model, kind, hints, None)
-        row = {"input": kind, "hints": hints}
-        row |= {f"model_{k}": round(results["model"][k], 3) for k in COLUMNS}
-        row |= {f"input_{k}": round(results["gray"][k], 3) for k in COLUMNS}
+        row = {"input": kind, "hints": hints} | columns(results)
         scores.append(row)
         print(row, flush=True)
     write_text(Path(args.model) / "scores.json", json.dumps({"cpu": cpu_name(), "test_split": scores}, indent=2) + "\n")

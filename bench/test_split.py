@@ -31,6 +31,12 @@ def score(run: str, kind: str, hints: int, flatten: bool | None) -> dict[str, fl
     return metrics.evaluate(colorizer.colorize_inputs, ds, progress=False)
 
 
+def columns(results: dict[str, dict[str, float]]) -> dict[str, float]:
+    """A row's scores: COLUMNS for the model and for returning the input unchanged."""
+    row = {f"model_{k}": round(results["model"][k], 3) for k in COLUMNS}
+    return row | {f"input_{k}": round(results["gray"][k], 3) for k in COLUMNS}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("runs", nargs="+")
@@ -45,14 +51,8 @@ def main() -> None:
             cases = [(n, None) for n in counts] + ([(0, False)] if kind != "gray" else [])
             for n, flatten in cases:
                 results = score(run, kind, n, flatten)
-                row = {
-                    "run": Path(run).name,
-                    "input": kind,
-                    "hints": n,
-                    "flatten": "off" if flatten is False else "auto",
-                }
-                row |= {f"model_{k}": round(results["model"][k], 3) for k in COLUMNS}
-                row |= {f"input_{k}": round(results["gray"][k], 3) for k in COLUMNS}
+                setting = {"run": Path(run).name, "input": kind, "hints": n}
+                row = setting | {"flatten": "off" if flatten is False else "auto"} | columns(results)
                 rows.append(row)
                 print(row, flush=True)
     path = HERE / "test_split.csv"

@@ -48,8 +48,13 @@ def regions(lightness: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     gap = max(1, round(max(lightness.shape) / 700))  # a pen's gap grows with the scan's resolution
     sealed = ndimage.binary_closing(ink, iterations=gap, border_value=0)
     labels, _ = ndimage.label(~sealed)
+    return labels, _border_labels(labels)
+
+
+def _border_labels(labels: np.ndarray) -> np.ndarray:
+    """The labels (not 0) of the regions that touch the page's border: the paper around a drawing."""
     edges = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
-    return labels, np.setdiff1d(np.unique(edges), [0])
+    return np.setdiff1d(np.unique(edges), [0])
 
 
 def region_medians(layer: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -132,18 +137,21 @@ def _enclosed(lightness: np.ndarray, iterations: int = 4) -> np.ndarray:
     darkest, step = _small_copy(lightness)
     sealed = ndimage.binary_closing(darkest < INK_LIGHTNESS, iterations=iterations, border_value=0)
     labels, _ = ndimage.label(~sealed)
-    edges = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
-    return _full_size(~np.isin(labels, edges[edges > 0]), lightness.shape, step)
+    return _full_size(~np.isin(labels, _border_labels(labels)), lightness.shape, step)
 
 
 def _small_copy(lightness: np.ndarray) -> tuple[np.ndarray, int]:
     """The page about HALO_SCALE pixels across, each pixel the darkest of its block (so thin
     lines survive), and the block's side: wide gaps are sealed there at a fixed cost."""
     step = max(1, max(lightness.shape) // HALO_SCALE)
-    h, w = lightness.shape
-    padded = np.pad(lightness, ((0, -h % step), (0, -w % step)), constant_values=100.0)
-    blocks = padded.reshape(padded.shape[0] // step, step, padded.shape[1] // step, step)
-    return blocks.min(axis=(1, 3)), step
+    return _blocks(lightness, step, 100.0).min(axis=(1, 3)), step
+
+
+def _blocks(array: np.ndarray, step: int, pad: float | bool) -> np.ndarray:
+    """(H / step, step, W / step, step) view of `array` padded with `pad` to whole blocks."""
+    h, w = array.shape
+    padded = np.pad(array, ((0, -h % step), (0, -w % step)), constant_values=pad)
+    return padded.reshape(padded.shape[0] // step, step, padded.shape[1] // step, step)
 
 
 def _full_size(small: np.ndarray, shape: tuple[int, ...], step: int) -> np.ndarray:
@@ -175,8 +183,7 @@ def trapped_fill(lightness: np.ndarray, seed: np.ndarray) -> np.ndarray | None:
     the fill no longer reaches the page's border: (H, W) bool, or None if it always does.
     Runs on a copy HALO_SCALE pixels across, like the wider sealing in `regions`."""
     darkest, step = _small_copy(lightness)
-    small_seed, _ = _small_copy(np.where(seed, 0.0, 100.0))
-    small_seed = small_seed < 50.0
+    small_seed = _blocks(seed, step, False).any(axis=(1, 3))
     free = darkest >= INK_LIGHTNESS
     for radius in TRAP_RADII:
         ball = _disk(radius)
