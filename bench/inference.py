@@ -1,14 +1,15 @@
 """Inference speed and memory: whole pages (one pass and --tile) and a folder of panels.
 
-    python bench/inference.py [--model RUN_OR_KERAS] [--sizes 1654x2339,4000x6000] [--panels 64]
+    python bench/inference.py [--model RUN_OR_KERAS] [--sizes 1654x2339,4000x6000] [--panels 64] [--repeat 3]
 
 Pages are synthetic: the bundled B&W drawings laid out on white paper (1654 x 2339
 is A4 at 200 dpi), so they are B&W drawings and flattened by region (flatten.py);
 each page is also timed without flattening, to show what flattening costs. Each
 case runs in a fresh subprocess, so its peak RSS (ru_maxrss) is its own; the
 model is called once on a small page first, so the times leave out start-up and
-tracing. Without --model the generator is the default architecture, untrained:
-speed does not depend on the weights.
+tracing; each case runs --repeat times and the median is reported, beside the first
+run (what a one-page command pays, compilations included). Without --model the
+generator is the default architecture, untrained: speed does not depend on the weights.
 """
 
 from __future__ import annotations
@@ -70,16 +71,19 @@ def run_case(args: argparse.Namespace) -> dict[str, float]:
     colorizer = Colorizer(model, size=args.size, tile=args.tile, flatten=None if args.flatten else False)
     colorizer.colorize(np.full((1024, 768), 255, np.uint8))
     baseline = _peak_rss_mb()
-    start = time.perf_counter()
-    if args.case == "page":
-        colorizer.colorize(args.input)
-        images = 1
-    else:
-        with tempfile.TemporaryDirectory() as out:
-            images = len(colorizer.colorize_folder(args.input, out, progress=False).written)
-    seconds = time.perf_counter() - start
+    times = []
+    for _ in range(args.repeat):
+        start = time.perf_counter()
+        if args.case == "page":
+            colorizer.colorize(args.input)
+            images = 1
+        else:
+            with tempfile.TemporaryDirectory() as out:
+                images = len(colorizer.colorize_folder(args.input, out, progress=False).written)
+        times.append(time.perf_counter() - start)
     return {
-        "seconds": seconds,
+        "seconds": float(np.median(times)),
+        "first": times[0],
         "images": images,
         "baseline_mb": baseline,
         "peak_mb": _peak_rss_mb(),
@@ -96,6 +100,8 @@ def _measure(case: str, path: Path, tile: bool, args: argparse.Namespace, flatte
         str(path),
         "--size",
         str(args.size),
+        "--repeat",
+        str(args.repeat),
     ]
     command += ["--tile"] * tile + ["--no-flatten"] * (not flatten) + (["--model", args.model] if args.model else [])
     result = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -130,12 +136,12 @@ def run_all(args: argparse.Namespace) -> list[tuple[str, str, dict[str, float]]]
 def report(rows: list[tuple[str, str, dict[str, float]]]) -> str:
     """A Markdown table and a one-line summary."""
     lines = [
-        "| case | mode | seconds | images/s | peak RSS (MB) | over start (MB) |",
-        "|---|---|---|---|---|---|",
+        "| case | mode | seconds (median) | first run | images/s | peak RSS (MB) | over start (MB) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for case, mode, r in rows:
         lines.append(
-            f"| {case} | {mode} | {r['seconds']:.2f} | {r['images'] / r['seconds']:.1f} "
+            f"| {case} | {mode} | {r['seconds']:.2f} | {r['first']:.2f} | {r['images'] / r['seconds']:.1f} "
             f"| {r['peak_mb']:.0f} | {r['peak_mb'] - r['baseline_mb']:.0f} |"
         )
     pages, folder = [r for _, _, r in rows[:-1]], rows[-1][2]
@@ -154,6 +160,7 @@ def main() -> None:
     parser.add_argument("--sizes", default=DEFAULT_SIZES, help="page sizes: WxH,WxH,...")
     parser.add_argument("--panels", type=int, default=64, help="256-px panels in the folder case")
     parser.add_argument("--size", type=int, default=256, help="the model's working size")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each case: the median is reported")
     parser.add_argument("--case", choices=["page", "folder"], help=argparse.SUPPRESS)
     parser.add_argument("--input", help=argparse.SUPPRESS)
     parser.add_argument("--tile", action="store_true", help=argparse.SUPPRESS)

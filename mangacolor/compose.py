@@ -10,7 +10,7 @@ the region they are given in.
 
 from __future__ import annotations
 
-import math
+import functools
 
 import numpy as np
 import tensorflow as tf
@@ -19,8 +19,8 @@ from PIL import Image
 from mangacolor import flatten as flat
 from mangacolor import heads
 
-CHUNK_PIXELS = 2**20  # colour math on at most this many pixels at once: bounded memory
-MIN_CHUNK_PIXELS = 2**16  # chunks are padded to powers of two from here: few XLA compilations
+CHUNK_PIXELS = 2**18  # colour math on this many pixels at once: bounded memory, one compiled shape
+GREY_STEPS = 100  # grey pixels take their colour from a table of L* in steps of 1 / GREY_STEPS
 
 
 def scaled_size(shape: tuple[int, ...], long_side: int) -> tuple[int, int]:
@@ -103,20 +103,37 @@ def nearest(layer: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def under_ink(light: np.ndarray, layer: np.ndarray) -> np.ndarray:
-    """L* (H, W) under a colour layer (H, W, 3) as uint8 RGB, in chunks to bound memory."""
+    """L* (H, W) under a colour layer (H, W, 3) as uint8 RGB.
+
+    Grey pixels of the layer (no a*b*: the paper a flattened drawing leaves as it is)
+    need no gamut fit: they take their grey from a table, which makes a B&W page's
+    paper several times cheaper (bench/inference.py). The others go through the colour
+    math in chunks of one size: bounded memory, and one XLA compilation."""
     h, w = light.shape
     light, layer = light.reshape(-1), layer.reshape(-1, 3)
     out = np.empty((h * w, 3), np.uint8)
-    for start in range(0, h * w, CHUNK_PIXELS):
-        chunk = slice(start, start + CHUNK_PIXELS)
+    grey = (layer[:, 1] == 0) & (layer[:, 2] == 0)
+    steps = np.clip(light[grey] * layer[grey, 0], 0.0, 100.0) * GREY_STEPS
+    out[grey] = _grey_table()[np.rint(steps).astype(np.int32), None]
+    coloured = np.flatnonzero(~grey)
+    for start in range(0, len(coloured), CHUNK_PIXELS):
+        chunk = coloured[start : start + CHUNK_PIXELS]
         out[chunk] = _combine_chunk(light[chunk], layer[chunk])
     return out.reshape(h, w, 3)
 
 
+@functools.cache
+def _grey_table() -> np.ndarray:
+    """uint8 sRGB of the greys L* = 0, 1 / GREY_STEPS, ..., 100, by the same colour math."""
+    steps = np.arange(100 * GREY_STEPS + 1, dtype=np.float32) / GREY_STEPS
+    paper = np.tile(np.float32(flat.PAPER), (len(steps), 1))
+    return _combine_chunk(steps, paper)[:, 0]  # 10001 greys: one chunk
+
+
 def _combine_chunk(light: np.ndarray, layer: np.ndarray) -> np.ndarray:
-    """Pad to a power of two so the compiled function sees few shapes."""
+    """At most CHUNK_PIXELS pixels, padded to exactly that: the compiled function sees one shape."""
     n = len(light)
-    pad = max(MIN_CHUNK_PIXELS, 2 ** math.ceil(math.log2(n))) - n
+    pad = CHUNK_PIXELS - n
     return _combine_pixels(np.pad(light, (0, pad)), np.pad(layer, ((0, pad), (0, 0)))).numpy()[:n]
 
 

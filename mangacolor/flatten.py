@@ -24,6 +24,7 @@ HALO_SCALE = 256  # leaks are told from the paper around the drawing on a copy t
 TRAP_RADII = (1, 2, 3, 4, 6, 8, 12)  # trapped-ball radii, in pixels of the HALO_SCALE copy
 NEAR_HINT = 0.06  # a hint no outline closes around colours the paper this far around it (val split)
 GREY_TOLERANCE = 5.0  # L*: a bucket fill's tolerance on grayscale panels (val split, 10 hints: 13.4 at 1.5, 12.3 at 5)
+PAPER = (1.0, 0.0, 0.0)  # the colour layer's (factor, a*, b*) that leaves the paper as it is
 MEDIAN_SAMPLES = 400_000  # pixels the region medians are estimated from, at most
 DETECT_SAMPLES = 1_000_000  # pixels `is_line_art` looks at, at most
 
@@ -85,10 +86,11 @@ def flatten(layer: np.ndarray, lightness: np.ndarray, hints: np.ndarray | None =
     `layer` is the predicted (factor, a*, b*) at the page's resolution, `lightness`
     the page's L*. Ink pixels keep their prediction (the ink hides it). The paper
     around the drawing (regions touching the border) becomes paper again (factor
-    1, no chroma), but for clear colours (C*ab above BACKGROUND_CHROMA) where the
-    drawing encloses them once wider gaps are sealed (a region whose outline has a
-    gap leaks into the background, and its fill is still coloured) or where the
-    network colours most of that paper (a sky).
+    1, no chroma), but for colours that show there (C*ab above BACKGROUND_CHROMA, and a
+    factor that darkens the paper to PAPER_LIGHTNESS or below) where the drawing
+    encloses them once wider gaps are sealed (a region whose outline has a gap leaks
+    into the background, and its fill is still coloured) or where the network colours
+    most of that paper (a sky).
 
     `hints` (H, W, 4), a hint layer at the page's resolution: a closed region the
     user put a hint in takes the hint's colour, as a colourist's bucket fill would;
@@ -100,26 +102,25 @@ def flatten(layer: np.ndarray, lightness: np.ndarray, hints: np.ndarray | None =
     for label, colour, _ in given:
         if label > 0 and label not in background:
             medians[label] = colour
-    is_background = np.zeros(len(medians), bool)
-    is_background[background] = True
-    outside = np.take(is_background, labels)
-    channels = [np.ascontiguousarray(layer[..., c]) for c in range(3)]  # fast masks and gathers
-    # Clear colour in the paper around the drawing is kept where it is a fill that leaked
-    # out through a gap in its outline, or where the network colours that paper as a whole
-    # (a sky), not where it leaves a halo along the outline.
-    chroma = np.hypot(channels[1], channels[2])
+    medians[background] = PAPER  # the paper around the drawing, but for the colour kept below
+    flat = np.take(medians, labels, axis=0)
+    # Colour that shows on the paper around the drawing (clear chroma, and darker than paper:
+    # on white paper a factor of 1 shows no colour at all) is kept where it is a fill that
+    # leaked out through a gap in its outline, or where the network colours that paper as a
+    # whole (a sky), not where it leaves a halo along the outline.
+    outside = np.isin(labels, background)
+    tinted = outside & (layer[..., 0] <= PAPER_LIGHTNESS / 100.0)
+    tinted[tinted] = np.hypot(layer[tinted, 1], layer[tinted, 2]) > BACKGROUND_CHROMA
     enclosed = _enclosed(lightness)
-    far = chroma[outside & ~enclosed]
-    sky = far.size > 0 and np.median(far[:: max(1, far.size // MEDIAN_SAMPLES)]) > BACKGROUND_CHROMA
-    kept = outside & (chroma > BACKGROUND_CHROMA) & (enclosed | sky)
-    paper = outside & ~kept
-    # The outline's outer edge is ink seen against the paper: no tint there either.
-    paper |= ndimage.binary_dilation(paper, iterations=3) & (labels == 0)
+    far = outside & ~enclosed
+    sky = bool(far.any()) and np.count_nonzero(tinted & far) > np.count_nonzero(far) / 2
+    kept = tinted if sky else tinted & enclosed
     ink = labels == 0
-    flat = np.empty_like(layer)
-    for c, (channel, white) in enumerate(zip(channels, (1.0, 0.0, 0.0), strict=True)):
-        painted = np.where(ink | kept, channel, np.take(np.ascontiguousarray(medians[:, c]), labels))
-        flat[..., c] = np.where(paper, white, painted)
+    # The outline's outer edge is ink seen against the paper: no tint there either.
+    edge = ink & ndimage.binary_dilation(outside & ~kept, iterations=3)
+    own = (ink & ~edge) | kept  # the ink hides its colour; kept colour stays as predicted
+    flat[own] = layer[own]
+    flat[edge] = PAPER
     # A hint on the paper around the drawing: the outline around it has a gap, and the user
     # means the shape they clicked in. Fill what a trapped ball reaches from the hint, or
     # where no outline closes, the paper near it.

@@ -146,17 +146,21 @@ class Colorizer:
         hints.Point, a scribble (transparent image with coloured strokes, any size),
         or a .json or .png file; None colours automatically.
         """
-        return self.colorize_with_layer(image, hints)[0]
+        return compose.under_ink(*self._full_layer(image, hints))
 
     def colorize_with_layer(self, image: ImageLike, hints: hint_layers.Hints = None) -> tuple[np.ndarray, np.ndarray]:
         """The colorized page and its colour layer alone (as on white paper), both uint8 RGB
         of the input's size: the layer can be edited and laid under the line art (Multiply)."""
+        light, layer = self._full_layer(image, hints)
+        return compose.under_ink(light, layer), compose.layer_to_rgb(layer)
+
+    def _full_layer(self, image: ImageLike, hints: hint_layers.Hints) -> tuple[np.ndarray, np.ndarray]:
+        """The page's L* and its colour layer, both at the page's full resolution."""
         page = as_rgb(image)
         if isinstance(image, (str, os.PathLike)):
             hints = folders.hints_for(hints, Path(image))  # a JSON file's points for this page by name
         small, given = self._layer_maps([page], [hints])[0]
-        light, layer = compose.full_layer(page, small, self.flatten, given)
-        return compose.under_ink(light, layer), compose.layer_to_rgb(layer)
+        return compose.full_layer(page, small, self.flatten, given)
 
     def colorize_inputs(self, inputs: tf.Tensor | np.ndarray) -> np.ndarray:
         """Colorize a batch of model inputs (B, H, W, 1 or 5) in [-1, 1] as if they were pages

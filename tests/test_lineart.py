@@ -14,7 +14,7 @@ from synthetic import shapes_image
 
 from mangacolor import Config, data, flatten, manga, models
 from mangacolor.color import rgb_to_lab, rgb_to_lightness
-from mangacolor.compose import layer_to_rgb, lightness
+from mangacolor.compose import _combine_chunk, layer_to_rgb, lightness, under_ink
 from mangacolor.inference import Colorizer
 from mangacolor.training import train
 
@@ -189,6 +189,33 @@ def test_flatten_keeps_a_clearly_coloured_background():
     layer[..., 0], layer[..., 2] = 0.9, -50.0  # a blue sky everywhere
     flat = flatten.flatten(layer, lightness(page))
     np.testing.assert_allclose(flat[0, 0], [0.9, 0.0, -50.0])
+
+
+def test_flatten_removes_colour_that_barely_darkens_the_paper_around_the_drawing():
+    # A model looking at a page of small drawings predicts strong yellow at a factor near 1
+    # over all the paper: it showed as pale yellow halos. It is no sky: the paper stays paper.
+    page = _drawing(120, 160)
+    layer = np.zeros((120, 160, 3), np.float32)
+    layer[..., 0], layer[..., 2] = 0.97, 60.0
+    flat = flatten.flatten(layer, lightness(page))
+    labels, background = flatten.regions(lightness(page))
+    outside = np.isin(labels, background)
+    np.testing.assert_allclose(flat[outside], np.broadcast_to([1.0, 0.0, 0.0], flat[outside].shape))
+    inside = flat[~outside & (labels > 0)]
+    np.testing.assert_allclose(inside, np.broadcast_to(np.float32([0.97, 0.0, 60.0]), inside.shape))  # fills stay
+
+
+def test_grey_pixels_take_the_same_colour_as_through_the_gamut_fit():
+    rng = np.random.default_rng(0)
+    light = rng.uniform(0.0, 100.0, (64, 64)).astype(np.float32)
+    layer = np.zeros((64, 64, 3), np.float32)
+    layer[..., 0] = rng.uniform(0.0, 1.0, (64, 64))
+    layer[:, :32, 1:] = rng.uniform(-60.0, 60.0, (64, 32, 2))  # half coloured, half grey
+    out = under_ink(light, layer)
+    direct = _combine_chunk(light.reshape(-1), layer.reshape(-1, 3)).reshape(64, 64, 3)
+    assert np.abs(out.astype(int) - direct).max() <= 1
+    np.testing.assert_array_equal(out[:, :32], direct[:, :32])
+    assert (out[:, 32:, 0] == out[:, 32:, 2]).all()  # grey stays grey
 
 
 # ---------------------------------------------------------------- it learns
