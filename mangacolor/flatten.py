@@ -24,6 +24,7 @@ HALO_SCALE = 256  # leaks are told from the paper around the drawing on a copy t
 TRAP_RADII = (1, 2, 3, 4, 6, 8, 12)  # trapped-ball radii, in pixels of the HALO_SCALE copy
 NEAR_HINT = 0.06  # a hint no outline closes around colours the paper this far around it (val split)
 GREY_TOLERANCE = 5.0  # L*: a bucket fill's tolerance on grayscale panels (val split, 10 hints: 13.4 at 1.5, 12.3 at 5)
+SHOWS_FACTOR = PAPER_LIGHTNESS / 100.0  # colour shows on white paper where the factor darkens it this much
 PAPER = (1.0, 0.0, 0.0)  # the colour layer's (factor, a*, b*) that leaves the paper as it is
 MEDIAN_SAMPLES = 400_000  # pixels the region medians are estimated from, at most
 DETECT_SAMPLES = 1_000_000  # pixels `is_line_art` looks at, at most
@@ -93,7 +94,8 @@ def flatten(layer: np.ndarray, lightness: np.ndarray, hints: np.ndarray | None =
     most of that paper (a sky).
 
     `hints` (H, W, 4), a hint layer at the page's resolution: a closed region the
-    user put a hint in takes the hint's colour, as a colourist's bucket fill would;
+    user put a hint in takes the hint's colour, as a colourist's bucket fill would
+    (of two hints in one region the later wins, like a second click with the bucket);
     a hint on paper that reaches the border fills what `trapped_fill` finds.
     """
     labels, background = regions(lightness)
@@ -109,9 +111,10 @@ def flatten(layer: np.ndarray, lightness: np.ndarray, hints: np.ndarray | None =
     # leaked out through a gap in its outline, or where the network colours that paper as a
     # whole (a sky), not where it leaves a halo along the outline.
     outside = np.isin(labels, background)
-    tinted = outside & (layer[..., 0] <= PAPER_LIGHTNESS / 100.0)
+    tinted = outside & (layer[..., 0] <= SHOWS_FACTOR)
     tinted[tinted] = np.hypot(layer[tinted, 1], layer[tinted, 2]) > BACKGROUND_CHROMA
-    enclosed = _enclosed(lightness)
+    small = _small_copy(lightness)
+    enclosed = _enclosed(small, lightness.shape)
     far = outside & ~enclosed
     sky = bool(far.any()) and np.count_nonzero(tinted & far) > np.count_nonzero(far) / 2
     kept = tinted if sky else tinted & enclosed
@@ -126,19 +129,19 @@ def flatten(layer: np.ndarray, lightness: np.ndarray, hints: np.ndarray | None =
     # where no outline closes, the paper near it.
     for label, colour, mask in given:
         if label in background:
-            fill = trapped_fill(lightness, mask)
+            fill = trapped_fill(lightness, mask, small)
             flat[near(lightness, mask) if fill is None else fill] = colour
     return flat
 
 
-def _enclosed(lightness: np.ndarray, iterations: int = 4) -> np.ndarray:
+def _enclosed(small: tuple[np.ndarray, int], shape: tuple[int, ...], iterations: int = 4) -> np.ndarray:
     """Pixels the drawing encloses once gaps of up to about 3% of the page are sealed: a
     fill that leaks out of an open outline, but not the paper around the drawing. The
-    closing runs on a copy HALO_SCALE pixels across (a block minimum keeps thin lines)."""
-    darkest, step = _small_copy(lightness)
+    closing runs on the page's `_small_copy` (a block minimum keeps thin lines)."""
+    darkest, step = small
     sealed = ndimage.binary_closing(darkest < INK_LIGHTNESS, iterations=iterations, border_value=0)
     labels, _ = ndimage.label(~sealed)
-    return _full_size(~np.isin(labels, _border_labels(labels)), lightness.shape, step)
+    return _full_size(~np.isin(labels, _border_labels(labels)), shape, step)
 
 
 def _small_copy(lightness: np.ndarray) -> tuple[np.ndarray, int]:
@@ -178,12 +181,14 @@ def _hints(labels: np.ndarray, hints: np.ndarray) -> list[tuple[int, np.ndarray,
     return found
 
 
-def trapped_fill(lightness: np.ndarray, seed: np.ndarray) -> np.ndarray | None:
+def trapped_fill(
+    lightness: np.ndarray, seed: np.ndarray, small: tuple[np.ndarray, int] | None = None
+) -> np.ndarray | None:
     """The paper a bucket fill from `seed` (a mask) reaches when gaps in the ink narrower
     than a ball are sealed, trying ever larger balls (Style2Paints' trapped-ball fill) until
     the fill no longer reaches the page's border: (H, W) bool, or None if it always does.
-    Runs on a copy HALO_SCALE pixels across, like the wider sealing in `regions`."""
-    darkest, step = _small_copy(lightness)
+    Runs on the page's `_small_copy` (pass it in to share it between hints)."""
+    darkest, step = small or _small_copy(lightness)
     small_seed = _blocks(seed, step, False).any(axis=(1, 3))
     free = darkest >= INK_LIGHTNESS
     for radius in TRAP_RADII:

@@ -158,6 +158,9 @@ def test_a_hint_on_line_art_fills_its_closed_region_and_leaves_the_other_alone()
     green = skcolor.rgb2lab(np.array([[[40, 160, 60]]], np.uint8))[0, 0]
     assert np.abs(lab_hint[ellipse] - green).max() < 3, "the whole region takes the hint's colour"
     assert np.abs(lab_hint[rectangle] - lab_auto[rectangle]).max() < 1e-6, "the other region is untouched"
+    twice = colorizer.colorize(page, hints=[hints.Point(90, 110, (40, 160, 60)), hints.Point(80, 100, (200, 40, 40))])
+    red = skcolor.rgb2lab(np.array([[[200, 40, 40]]], np.uint8))[0, 0]
+    assert np.abs(skcolor.rgb2lab(twice)[ellipse] - red).max() < 3, "the later hint in a region wins"
 
 
 def test_a_hint_on_a_grayscale_panel_fills_the_area_of_its_grey():
