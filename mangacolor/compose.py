@@ -84,13 +84,20 @@ def full_layer(
     """The page's L* and its colour layer at full resolution, flattened as asked. With hints
     (a low-resolution hint layer) a region with a hint takes its colour: on a B&W drawing
     the region closed by ink, on a grayscale panel the area of the same grey. With
-    `flatten=False` the colour layer is the network's alone."""
+    `flatten=False` the colour layer is the network's alone.
+
+    On a grayscale panel (not a B&W drawing) the factor is 1: its greys are already the
+    colours' lightness, so the network adds a*b* only, as the Lab head does (the shading
+    the network would darken is exactly right as it is; bench/README.md measures it)."""
     light = lightness(page)
     full = upsample(layer, page.shape)
     given = None if hints is None or not hints[..., -1].any() else nearest(hints, page.shape)
-    if flatten or (flatten is None and flat.is_line_art(light)):
-        full = flat.flatten(full, light, given)
-    elif flatten is None and given is not None:
+    line_art = flat.is_line_art(light)
+    if flatten or (flatten is None and line_art):
+        return light, flat.flatten(full, light, given)
+    if not line_art:
+        full[..., 0] = 1.0
+    if flatten is None and given is not None:
         full = flat.fill_same_grey(full, light, given)
     return light, full
 

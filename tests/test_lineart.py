@@ -109,6 +109,16 @@ def test_pure_black_ink_stays_black_at_full_resolution(height: int, width: int):
     assert np.hypot(*skcolor.rgb2lab(out[paper])[..., 1:].T).mean() > 10  # the paper took the colour
 
 
+def test_a_grayscale_panel_keeps_its_lightness_and_takes_colour():
+    # Its greys are the colours' lightness already: a factor below 1 could only darken them.
+    panel = np.asarray(shapes_image(np.random.default_rng(1), 128).convert("L").convert("RGB"))
+    colorizer = Colorizer(_vivid_multiply_generator(), size=64)  # factor about 0.27, strong orange
+    out = skcolor.rgb2lab(colorizer.colorize(panel))
+    np.testing.assert_allclose(out[..., 0], skcolor.rgb2lab(panel)[..., 0], atol=0.6)
+    mid = (skcolor.rgb2lab(panel)[..., 0] > 30) & (skcolor.rgb2lab(panel)[..., 0] < 90)
+    assert np.hypot(out[mid, 1], out[mid, 2]).mean() > 10
+
+
 def test_lightness_table_matches_skimage():
     rng = np.random.default_rng(0)
     rgb = rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)
