@@ -117,11 +117,18 @@ def flatten(layer: np.ndarray, lightness: np.ndarray, hints: np.ndarray | None =
     enclosed = _enclosed(small, lightness.shape)
     far = outside & ~enclosed
     sky = bool(far.any()) and np.count_nonzero(tinted & far) > np.count_nonzero(far) / 2
-    kept = tinted if sky else tinted & enclosed
+    if sky:
+        kept = tinted
+        flat[kept] = layer[kept]
+    else:  # a leaked fill: a pocket of paper the drawing encloses, coloured over most of it
+        pockets, count = ndimage.label(outside & enclosed)
+        coloured = 1 + np.flatnonzero(ndimage.mean(tinted, pockets, np.arange(1, count + 1)) > 0.5)
+        kept = np.isin(pockets, coloured)
+        flat[kept] = np.take(region_medians(layer, pockets), pockets[kept], axis=0)
     ink = labels == 0
     # The outline's outer edge is ink seen against the paper: no tint there either.
     edge = ink & ndimage.binary_dilation(outside & ~kept, iterations=3)
-    own = (ink & ~edge) | kept  # the ink hides its colour; kept colour stays as predicted
+    own = ink & ~edge  # the ink hides its colour
     flat[own] = layer[own]
     flat[edge] = PAPER
     # A hint on the paper around the drawing: the outline around it has a gap, and the user
@@ -134,14 +141,28 @@ def flatten(layer: np.ndarray, lightness: np.ndarray, hints: np.ndarray | None =
     return flat
 
 
-def _enclosed(small: tuple[np.ndarray, int], shape: tuple[int, ...], iterations: int = 4) -> np.ndarray:
+def _enclosed(small: tuple[np.ndarray, int], shape: tuple[int, ...], radius: int = 4) -> np.ndarray:
     """Pixels the drawing encloses once gaps of up to about 3% of the page are sealed: a
-    fill that leaks out of an open outline, but not the paper around the drawing. The
-    closing runs on the page's `_small_copy` (a block minimum keeps thin lines)."""
+    fill that leaks out of an open outline, but not the paper around the drawing. A ball
+    of `radius` pixels of the page's `_small_copy` cannot pass a gap narrower than itself
+    (a trapped-ball fill: a morphological closing would not seal two line ends that face
+    each other across a gap); the paper it cannot reach from the border is enclosed."""
     darkest, step = small
-    sealed = ndimage.binary_closing(darkest < INK_LIGHTNESS, iterations=iterations, border_value=0)
-    labels, _ = ndimage.label(~sealed)
-    return _full_size(~np.isin(labels, _border_labels(labels)), shape, step)
+    free = darkest >= INK_LIGHTNESS
+    ball = _disk(radius)
+    cores = _cores(free, ball)
+    return _full_size(~_grow(cores, _border_labels(cores), ball, free), shape, step)
+
+
+def _cores(free: np.ndarray, ball: np.ndarray) -> np.ndarray:
+    """Labels of the places a ball fits in the paper (`free`): two are apart where a gap is
+    narrower than the ball."""
+    return ndimage.label(ndimage.binary_erosion(free, ball, border_value=1))[0]
+
+
+def _grow(cores: np.ndarray, chosen: np.ndarray, ball: np.ndarray, free: np.ndarray) -> np.ndarray:
+    """The paper the ball covers from the `chosen` cores: their region, back to the ink."""
+    return ndimage.binary_dilation(np.isin(cores, chosen), ball) & free
 
 
 def _small_copy(lightness: np.ndarray) -> tuple[np.ndarray, int]:
@@ -193,12 +214,11 @@ def trapped_fill(
     free = darkest >= INK_LIGHTNESS
     for radius in TRAP_RADII:
         ball = _disk(radius)
-        core = ndimage.binary_erosion(free, ball, border_value=1)
-        cores, _ = ndimage.label(core)
-        touched = np.unique(cores[ndimage.binary_dilation(small_seed, ball) & core])
-        if touched.size == 0 or touched.max() == 0:
+        cores = _cores(free, ball)
+        touched = np.unique(cores[ndimage.binary_dilation(small_seed, ball) & (cores > 0)])
+        if touched.size == 0:
             continue
-        fill = ndimage.binary_dilation(np.isin(cores, touched[touched > 0]), ball) & free
+        fill = _grow(cores, touched, ball, free)
         if not (fill[0].any() or fill[-1].any() or fill[:, 0].any() or fill[:, -1].any()):
             return _full_size(fill, lightness.shape, step) & (lightness >= INK_LIGHTNESS)
     return None

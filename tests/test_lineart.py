@@ -215,6 +215,22 @@ def test_flatten_removes_colour_that_barely_darkens_the_paper_around_the_drawing
     np.testing.assert_allclose(inside, np.broadcast_to(np.float32([0.97, 0.0, 60.0]), inside.shape))  # fills stay
 
 
+def test_a_fill_that_leaks_through_a_gap_in_its_outline_is_one_flat_colour():
+    im = Image.new("RGB", (320, 240), "white")
+    ImageDraw.Draw(im).arc([30, 40, 150, 180], 3, 357, fill="black", width=3)  # open on its right, 6 px
+    light = lightness(np.asarray(im))
+    yy, xx = np.mgrid[0:240, 0:320].astype(np.float32)
+    layer = np.stack([np.full_like(xx, 1.0), np.zeros_like(xx), np.zeros_like(xx)], axis=-1)
+    inside = (((xx - 90) / 60) ** 2 + ((yy - 110) / 70) ** 2) < 1
+    layer[inside] = np.stack([0.6 + xx[inside] / 1000, 40 + yy[inside] / 10, 20 + xx[inside] / 10], axis=-1)  # blotchy
+    flat = flatten.flatten(layer, light)
+    labels, background = flatten.regions(light)
+    assert np.isin(labels[110, 90], background), "the outline is open: its inside is part of the background"
+    fill = flat[90:130, 60:120]
+    assert np.ptp(fill, axis=0).max() < 1e-6 and fill[0, 0, 1] > 40, "one clear colour inside"
+    assert (flat[5:30] == flatten.PAPER).all() and (flat[:, 200:] == flatten.PAPER).all(), "the paper stays paper"
+
+
 def test_grey_pixels_take_the_same_colour_as_through_the_gamut_fit():
     rng = np.random.default_rng(0)
     light = rng.uniform(0.0, 100.0, (64, 64)).astype(np.float32)
