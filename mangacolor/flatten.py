@@ -8,7 +8,9 @@ the paper around the drawing (regions touching the page's border) as paper
 unless the network clearly colours it. Regions are the connected components of
 the non-ink pixels after a morphological closing of the ink, which seals the
 small gaps a pen leaves between lines (Style2Paints V4 flattens with a
-trapped-ball fill; a closing is its simplest form, and fast).
+trapped-ball fill; a closing is its simplest form, and fast). Wider gaps, through
+which a fill leaks into the paper around the drawing, are found with a trapped ball
+on a small copy of the page.
 """
 
 from __future__ import annotations
@@ -88,10 +90,11 @@ def flatten(layer: np.ndarray, lightness: np.ndarray, hints: np.ndarray | None =
     the page's L*. Ink pixels keep their prediction (the ink hides it). The paper
     around the drawing (regions touching the border) becomes paper again (factor
     1, no chroma), but for colours that show there (C*ab above BACKGROUND_CHROMA, and a
-    factor that darkens the paper to PAPER_LIGHTNESS or below) where the drawing
-    encloses them once wider gaps are sealed (a region whose outline has a gap leaks
-    into the background, and its fill is still coloured) or where the network colours
-    most of that paper (a sky).
+    factor that darkens the paper to PAPER_LIGHTNESS or below): a pocket of it that the
+    drawing encloses once wider gaps are sealed (a fill whose outline has a gap and so
+    leaks into the background) takes one colour, the median over the pocket, where
+    the network colours most of the pocket; and where the network colours most of
+    that paper (a sky), the colour stays as predicted.
 
     `hints` (H, W, 4), a hint layer at the page's resolution: a closed region the
     user put a hint in takes the hint's colour, as a colourist's bucket fill would
