@@ -14,7 +14,7 @@ import json
 import platform
 from pathlib import Path
 
-from test_split import columns, score
+from test_split import columns, markdown, score
 
 from mangacolor.files import write_text
 from mangacolor.inference import SHIPPED
@@ -40,17 +40,7 @@ def main() -> None:
         scores.append(row)
         print(row, flush=True)
     write_text(Path(args.model) / "scores.json", json.dumps({"cpu": cpu_name(), "test_split": scores}, indent=2) + "\n")
-    print(
-        "\n| input | hints | CIEDE2000 (input unchanged) | coloured pixels (input unchanged) "
-        "| at the hints | colourfulness ratio |"
-    )
-    print("|---|---|---|---|---|---|")
-    for r in scores:
-        print(
-            f"| {r['input']} | {r['hints']} | {r['model_deltaE2000']:.2f} ({r['input_deltaE2000']:.2f}) "
-            f"| {r['model_deltaE2000_chroma']:.2f} ({r['input_deltaE2000_chroma']:.2f}) "
-            f"| {r['model_deltaE2000_hints']:.2f} | {r['model_colorfulness_ratio']:.2f} |"
-        )
+    print("\n" + markdown(scores, {"input": "input", "hints": "hints"}))
 
 
 if __name__ == "__main__":

@@ -62,17 +62,23 @@ def main() -> None:
         if new:
             writer.writeheader()
         writer.writerows(rows)
-    print(
-        "\n| run | input | hints | flattening | CIEDE2000 (input unchanged) | coloured pixels (input unchanged) "
-        "| at the hints | colourfulness ratio |"
-    )
-    print("|---|---|---|---|---|---|---|---|")
+    print("\n" + markdown(rows, {"run": "run", "input": "input", "hints": "hints", "flatten": "flattening"}))
+
+
+def markdown(rows: list[dict], settings: dict[str, str]) -> str:
+    """The rows as a Markdown table: their `settings` (key: heading), then the scores."""
+    scores = ("CIEDE2000 (input unchanged)", "coloured pixels (input unchanged)", "at the hints", "colourfulness ratio")
+    headings = [*settings.values(), *scores]
+    lines = ["| " + " | ".join(headings) + " |", "|" + "---|" * len(headings)]
     for r in rows:
-        print(
-            f"| {r['run']} | {r['input']} | {r['hints']} | {r['flatten']} | {r['model_deltaE2000']:.2f} "
-            f"({r['input_deltaE2000']:.2f}) | {r['model_deltaE2000_chroma']:.2f} ({r['input_deltaE2000_chroma']:.2f}) "
-            f"| {r['model_deltaE2000_hints']:.2f} | {r['model_colorfulness_ratio']:.2f} |"
-        )
+        cells = [str(r[k]) for k in settings] + [
+            f"{r['model_deltaE2000']:.2f} ({r['input_deltaE2000']:.2f})",
+            f"{r['model_deltaE2000_chroma']:.2f} ({r['input_deltaE2000_chroma']:.2f})",
+            f"{r['model_deltaE2000_hints']:.2f}",
+            f"{r['model_colorfulness_ratio']:.2f}",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -205,14 +205,12 @@ def _hints(labels: np.ndarray, hints: np.ndarray) -> list[tuple[int, np.ndarray,
     return found
 
 
-def trapped_fill(
-    lightness: np.ndarray, seed: np.ndarray, small: tuple[np.ndarray, int] | None = None
-) -> np.ndarray | None:
+def trapped_fill(lightness: np.ndarray, seed: np.ndarray, small: tuple[np.ndarray, int]) -> np.ndarray | None:
     """The paper a bucket fill from `seed` (a mask) reaches when gaps in the ink narrower
     than a ball are sealed, trying ever larger balls (Style2Paints' trapped-ball fill) until
     the fill no longer reaches the page's border: (H, W) bool, or None if it always does.
-    Runs on the page's `_small_copy` (pass it in to share it between hints)."""
-    darkest, step = small or _small_copy(lightness)
+    Runs on the page's `_small_copy`, `small` (shared by all the page's hints)."""
+    darkest, step = small
     small_seed = _blocks(seed, step, False).any(axis=(1, 3))
     free = darkest >= INK_LIGHTNESS
     for radius in TRAP_RADII:
