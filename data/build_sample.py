@@ -2,9 +2,9 @@
 """Rebuild the bundled sample set in ``data/sample/`` from ``openclipart-png``.
 
 Reads ``data/selection.txt`` (lines ``<kind> <path>``, kind ``color`` or
-``bw``, path relative to the package's image root), composites every chosen
-image on white, resizes it with Lanczos so that its long side is 256 px
-(coloured) or 512 px (black-and-white), writes it as an optimised 8-bit RGB
+``bw`` or ``train``, path relative to the package's image root), composites
+every chosen image on white, resizes it with Lanczos so that its long side is
+256 px (coloured) or 512 px (black-and-white), writes it as an optimised 8-bit RGB
 PNG (atomically) and writes ``data/manifest.csv``.  The output is
 deterministic: running the script twice gives byte-identical files.
 
@@ -32,7 +32,10 @@ DEFAULT_ROOT = Path("/usr/share/openclipart/png")
 COPYRIGHT = Path("/usr/share/doc/openclipart-png/copyright")
 #: The licence as named in the package's copyright file.
 LICENCE = "creative commons Public Domain Dedication"
-LONG_SIDE = {"color": 256, "bw": 512}
+LONG_SIDE = {"color": 256, "bw": 512, "train": 256}
+#: ``train`` entries are coloured drawings added for training only: they always
+#: go to the train split, so that adding them leaves validation and test alone.
+FOLDER = {"color": "color", "bw": "bw", "train": "color"}
 DATA_DIR = Path(__file__).resolve().parent
 FIELDS = (
     "file",
@@ -51,7 +54,7 @@ FIELDS = (
 class Item:
     """One selected source image and where its output goes."""
 
-    kind: str  # "color" or "bw"
+    kind: str  # "color", "train" or "bw"
     source: str  # path relative to the package image root
     name: str  # output file stem
 
@@ -65,7 +68,7 @@ def read_selection(path: Path) -> list[tuple[str, str]]:
             continue
         parts = line.split()
         if len(parts) != 2 or parts[0] not in LONG_SIDE:
-            raise SystemExit(f"{path}:{lineno}: expected '<color|bw> <path>'")
+            raise SystemExit(f"{path}:{lineno}: expected '<color|train|bw> <path>'")
         pairs.add((parts[0], parts[1]))
     return sorted(pairs)
 
@@ -173,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         buf = io.BytesIO()
         im.save(buf, format="PNG", optimize=True)
         data = buf.getvalue()
-        out = args.data_dir / "sample" / item.kind / f"{item.name}.png"
+        out = args.data_dir / "sample" / FOLDER[item.kind] / f"{item.name}.png"
         if not (out.is_file() and out.read_bytes() == data):
             write_atomic(out, data)
         written.add(out)
@@ -184,15 +187,15 @@ def main(argv: list[str] | None = None) -> int:
                 "package": PACKAGE,
                 "package_version": version,
                 "licence": LICENCE,
-                "split": "bw" if item.kind == "bw" else split_of(item.source),
+                "split": split_of(item.source) if item.kind == "color" else item.kind,
                 "sha256": hashlib.sha256(data).hexdigest(),
                 "width": im.width,
                 "height": im.height,
             }
         )
 
-    for kind in LONG_SIDE:  # remove images no longer selected
-        for stale in (args.data_dir / "sample" / kind).glob("*.png"):
+    for folder in set(FOLDER.values()):  # remove images no longer selected
+        for stale in (args.data_dir / "sample" / folder).glob("*.png"):
             if stale not in written:
                 stale.unlink()
 
