@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 DRAWINGS = (
     "sleeping_cat_ron_golan.png",
     "b_w_tiger_susan_park.png",
-    "church_building_01.png",
+    "empty_tomb.png",
     "dancers_erich_schubert.png",
 )
 CLICKS = [Point(380, 200, (112, 136, 184)), Point(120, 160, (112, 136, 184)), Point(60, 250, (242, 226, 196))]
