@@ -61,7 +61,7 @@ def main() -> None:
     for s in stats:
         if not loose(s) or s.path in held_paths:
             continue
-        if np.abs(thumbs - sc.signature(root, s.path)).mean(axis=1).min() < 6.0:
+        if np.abs(thumbs - sc.signature(root, s.path)).mean(axis=1).min() < sc.DUPLICATE_TOL:
             continue
         with Image.open(root / s.path) as im:
             sc.resize_long_side(sc.composite_on_white(im), 256).convert("RGB").save(train / s.path.replace("/", "__"))

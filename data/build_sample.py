@@ -32,10 +32,11 @@ DEFAULT_ROOT = Path("/usr/share/openclipart/png")
 COPYRIGHT = Path("/usr/share/doc/openclipart-png/copyright")
 #: The licence as named in the package's copyright file.
 LICENCE = "creative commons Public Domain Dedication"
-LONG_SIDE = {"color": 256, "bw": 512, "train": 256}
-#: ``train`` entries are coloured drawings added for training only: they always
-#: go to the train split, so that adding them leaves validation and test alone.
+#: Where each kind of selection entry goes. ``train`` entries are coloured drawings
+#: added for training only: they always go to the train split, so that adding them
+#: leaves validation and test alone.
 FOLDER = {"color": "color", "bw": "bw", "train": "color"}
+LONG_SIDE = {"color": 256, "bw": 512}  # per folder
 DATA_DIR = Path(__file__).resolve().parent
 FIELDS = (
     "file",
@@ -67,7 +68,7 @@ def read_selection(path: Path) -> list[tuple[str, str]]:
         if not line:
             continue
         parts = line.split()
-        if len(parts) != 2 or parts[0] not in LONG_SIDE:
+        if len(parts) != 2 or parts[0] not in FOLDER:
             raise SystemExit(f"{path}:{lineno}: expected '<color|train|bw> <path>'")
         pairs.add((parts[0], parts[1]))
     return sorted(pairs)
@@ -172,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         src = args.root / item.source
         if not src.is_file():
             raise SystemExit(f"missing {src}: is {PACKAGE} {version} the version the selection was made from?")
-        im = render(src, LONG_SIDE[item.kind])
+        im = render(src, LONG_SIDE[FOLDER[item.kind]])
         buf = io.BytesIO()
         im.save(buf, format="PNG", optimize=True)
         data = buf.getvalue()
@@ -194,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
             }
         )
 
-    for folder in set(FOLDER.values()):  # remove images no longer selected
+    for folder in LONG_SIDE:  # remove images no longer selected
         for stale in (args.data_dir / "sample" / folder).glob("*.png"):
             if stale not in written:
                 stale.unlink()

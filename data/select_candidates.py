@@ -267,7 +267,11 @@ def signature(root: Path, rel: str) -> np.ndarray:
     return np.asarray(canvas, dtype=np.float64).ravel()
 
 
-def drop_duplicates(root: Path, paths: list[str], tol: float = 6.0) -> list[str]:
+#: Mean absolute difference of two `signature`s below which two images count as duplicates.
+DUPLICATE_TOL = 6.0
+
+
+def drop_duplicates(root: Path, paths: list[str], tol: float = DUPLICATE_TOL) -> list[str]:
     """Keep the first of any group of near-identical images (mean |diff| < tol)."""
     kept: list[str] = []
     sigs: list[np.ndarray] = []
