@@ -73,6 +73,17 @@ def test_the_manga_mix_gives_both_grayscale_and_line_art():
     assert any(binary) and not all(binary)
 
 
+def test_the_manga_mix_gives_a_drawing_without_outlines_as_grayscale():
+    # A pale yellow disc on white (a lemon slice without an outline): its XDoG line art is
+    # a blank page, so the mix gives its grayscale instead, never an input with no ink.
+    y, x = np.mgrid[:64, :64]
+    pale = np.where((y - 32) ** 2 + (x - 32) ** 2 < 400, 0.9, 1.0).astype(np.float32)[..., None]
+    assert (manga.lineart(pale).numpy() < 0.5).mean() < manga.MIN_INK
+    tf.random.set_seed(0)
+    for _ in range(16):
+        np.testing.assert_array_equal(manga.simulate(pale, "manga", training=True).numpy(), pale)
+
+
 # ---------------------------------------------------------------- the Multiply head
 
 
