@@ -6,7 +6,8 @@ Cases, each timed on the same machine in the same run (median of --repeats):
   fastest form of it), BCE on the sigmoid discriminator plus 100 x L1;
 - trainer: `ColorizationGAN.fit` on the streaming tf.data pipeline, defaults;
 - trainer_bf16 / trainer_fp16: the same with mixed precision (bf16 on CPUs, fp16 on GPUs);
-- trainer_warmup (default architecture): the L1 warm-up epochs, which skip the discriminator;
+- trainer_warmup (default architecture): the L1 warm-up epochs, which skip the discriminator,
+  in float32 and mixed precision;
 for the seed's architecture and for the default one. It reports images/s, the
 ratios to the seed loop, FLOPs per image (forward; training counts 3x) and the
 achieved GFLOP/s against a float32 matrix-multiply peak measured in the same run.
@@ -111,7 +112,9 @@ def trainer(config: Config, images: int, steps: int, repeats: int, policy: str, 
         gan = build_gan(config, policy)
         gan.adversarial = adversarial
         pairs = data.find_pairs(split="train")[:images]
-        ds = pipeline.make_dataset(pairs, config.image_size, config.batch_size, drop_remainder=True).repeat()
+        hints = "random" if models.hints_enabled(config) else None
+        ds = pipeline.make_dataset(pairs, config.image_size, config.batch_size, drop_remainder=True, hints=hints)
+        ds = ds.repeat()
         rate = _Rate(config.batch_size)
         gan.fit(ds, epochs=repeats + 1, steps_per_epoch=steps, callbacks=[rate], verbose=0)
         return statistics.median(rate.rates)
@@ -137,10 +140,9 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     summary = []
     for arch in ("dcgan", "unet"):
-        head = "rgb" if arch == "dcgan" else "lab"
         config = Config(
             arch=arch,
-            head=head,
+            head="rgb" if arch == "dcgan" else Config.head,
             image_size=args.image_size,
             batch_size=args.batch_size,
             width=64 if arch == "dcgan" else args.default_width,
@@ -156,6 +158,10 @@ def main() -> None:
         if arch == "unet":
             cases["trainer_warmup"] = trainer(config, args.images, args.steps, args.repeats, "float32", False)
             flops["trainer_warmup"] = 3 * g_flops
+            if not args.no_mixed:
+                name = f"trainer_warmup_{mixed.split('_')[1]}"
+                cases[name] = trainer(config, args.images, args.steps, args.repeats, mixed, False)
+                flops[name] = 3 * g_flops
         base = cases.get("seed_loop", cases["trainer"])
         for name, rate in cases.items():
             train_flops = flops.get(name, 3 * (g_flops + d_flops))
