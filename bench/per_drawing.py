@@ -15,9 +15,10 @@ import argparse
 from pathlib import Path
 
 import numpy as np
+from test_split import held_out
 
 import mangacolor  # noqa: F401  (registers custom layers)
-from mangacolor import data, metrics, pipeline, visualize
+from mangacolor import metrics, visualize
 from mangacolor.color import to_uint8
 from mangacolor.inference import Colorizer
 
@@ -26,9 +27,7 @@ def per_drawing(run: str, kind: str) -> list[dict]:
     """One row per test drawing: its name, the model's and the input's coloured-pixel
     CIEDE2000, and the three images (input, model, truth) as uint8 RGB."""
     colorizer = Colorizer(run)
-    pairs = data.find_pairs(None, "test")
-    hints = 0 if colorizer.takes_hints else None
-    ds = pipeline.make_dataset(pairs, colorizer.size, 16, training=False, simulation=kind, hints=hints)
+    pairs, ds = held_out(colorizer, kind, 0)
     rows, names = [], iter(Path(p.color).stem for p in pairs)
     for inputs, target in ds:
         fake, truth, given = colorizer.colorize_inputs(inputs), to_uint8(target), metrics.gray_copy(inputs)

@@ -14,6 +14,8 @@ import argparse
 import csv
 from pathlib import Path
 
+import tensorflow as tf
+
 import mangacolor  # noqa: F401  (registers custom layers)
 from mangacolor import data, metrics, pipeline
 from mangacolor.inference import Colorizer
@@ -22,13 +24,17 @@ HERE = Path(__file__).resolve().parent
 COLUMNS = ("deltaE2000", "deltaE2000_chroma", "deltaE2000_hints", "colorfulness_ratio", "psnr")
 
 
+def held_out(colorizer: Colorizer, kind: str, hints: int) -> tuple[list[data.Pair], tf.data.Dataset]:
+    """The test split's pairs and their batches at the model's size: `kind` of input, `hints`
+    hints sampled from each target (none for a model without a hint input)."""
+    pairs = data.find_pairs(None, "test")
+    given = hints if colorizer.takes_hints else None
+    return pairs, pipeline.make_dataset(pairs, colorizer.size, 16, training=False, simulation=kind, hints=given)
+
+
 def score(run: str, kind: str, hints: int, flatten: bool | None) -> dict[str, float]:
     colorizer = Colorizer(run, flatten=flatten)
-    pairs = data.find_pairs(None, "test")
-    ds = pipeline.make_dataset(
-        pairs, colorizer.size, 16, training=False, simulation=kind, hints=hints if colorizer.takes_hints else None
-    )
-    return metrics.evaluate(colorizer.colorize_inputs, ds, progress=False)
+    return metrics.evaluate(colorizer.colorize_inputs, held_out(colorizer, kind, hints)[1], progress=False)
 
 
 def columns(results: dict[str, dict[str, float]]) -> dict[str, float]:

@@ -134,6 +134,7 @@ def main() -> None:
     args = parser.parse_args()
     gpu = bool(tf.config.list_physical_devices("GPU"))
     mixed = "mixed_float16" if gpu else "mixed_bfloat16"
+    short = mixed.split("_")[1]  # the case names' suffix: float16 or bfloat16
     peak = matmul_peak()
     print(f"device: {'GPU' if gpu else 'CPU'}; float32 matmul peak {peak:.0f} GFLOP/s\n")
     print("| architecture | case | images/s | vs seed loop | GFLOPs/image (train) | GFLOP/s | % of matmul peak |")
@@ -154,12 +155,12 @@ def main() -> None:
             cases["seed_loop"] = seed_loop(config, args.images, args.steps, args.repeats)
         cases["trainer"] = trainer(config, args.images, args.steps, args.repeats, "float32")
         if not args.no_mixed:
-            cases[f"trainer_{mixed.split('_')[1]}"] = trainer(config, args.images, args.steps, args.repeats, mixed)
+            cases[f"trainer_{short}"] = trainer(config, args.images, args.steps, args.repeats, mixed)
         if arch == "unet":
             cases["trainer_warmup"] = trainer(config, args.images, args.steps, args.repeats, "float32", False)
             flops["trainer_warmup"] = 3 * g_flops
             if not args.no_mixed:
-                name = f"trainer_warmup_{mixed.split('_')[1]}"
+                name = f"trainer_warmup_{short}"
                 cases[name] = trainer(config, args.images, args.steps, args.repeats, mixed, False)
                 flops[name] = 3 * g_flops
         base = cases.get("seed_loop", cases["trainer"])
