@@ -24,10 +24,12 @@ HERE = Path(__file__).resolve().parent
 COLUMNS = ("deltaE2000", "deltaE2000_chroma", "deltaE2000_hints", "colorfulness_ratio", "psnr")
 
 
-def held_out(colorizer: Colorizer, kind: str, hints: int) -> tuple[list[data.Pair], tf.data.Dataset]:
-    """The test split's pairs and their batches at the model's size: `kind` of input, `hints`
+def held_out(
+    colorizer: Colorizer, kind: str, hints: int, split: str = "test"
+) -> tuple[list[data.Pair], tf.data.Dataset]:
+    """A split's pairs and their batches at the model's size: `kind` of input, `hints`
     hints sampled from each target (none for a model without a hint input)."""
-    pairs = data.find_pairs(None, "test")
+    pairs = data.find_pairs(None, split)
     given = hints if colorizer.takes_hints else None
     return pairs, pipeline.make_dataset(pairs, colorizer.size, 16, training=False, simulation=kind, hints=given)
 

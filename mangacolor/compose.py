@@ -21,6 +21,7 @@ from mangacolor import heads
 
 CHUNK_PIXELS = 2**18  # colour math on this many pixels at once: bounded memory, one compiled shape
 GREY_STEPS = 100  # grey pixels take their colour from a table of L* in steps of 1 / GREY_STEPS
+TINT_FADE = 6.0  # C*ab a grayscale panel's colours lose: weak tints on white and grey things go (val split)
 
 
 def scaled_size(shape: tuple[int, ...], long_side: int) -> tuple[int, int]:
@@ -88,7 +89,8 @@ def full_layer(
 
     On a grayscale panel (not a B&W drawing) the factor is 1: its greys are already the
     colours' lightness, so the network adds a*b* only, as the Lab head does (the shading
-    the network would darken is exactly right as it is; bench/README.md measures it)."""
+    the network would darken is exactly right as it is; bench/README.md measures it), and
+    its colours fade by TINT_FADE before any hint fills its area."""
     light = lightness(page)
     full = upsample(layer, page.shape)
     given = None if hints is None or not hints[..., -1].any() else nearest(hints, page.shape)
@@ -97,9 +99,21 @@ def full_layer(
         return light, flat.flatten(full, light, given)
     if not line_art:
         full[..., 0] = 1.0
+        full = fade_tints(full, TINT_FADE)
     if flatten is None and given is not None:
         full = flat.fill_same_grey(full, light, given)
     return light, full
+
+
+def fade_tints(layer: np.ndarray, amount: float) -> np.ndarray:
+    """The layer with its chroma lowered by `amount` C*ab, hue kept, never below 0.
+
+    On a grayscale panel the network tints white and grey things (a shirt, a cloud)
+    with a few units of its average warm colour, where the truth has none; taking
+    those units off every pixel removes the tints and leaves clear colours clear."""
+    chroma = np.hypot(layer[..., 1], layer[..., 2])
+    layer[..., 1:] *= (np.maximum(chroma - amount, 0.0) / np.maximum(chroma, 1e-6))[..., None]
+    return layer
 
 
 def nearest(layer: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

@@ -14,7 +14,7 @@ from synthetic import shapes_image
 
 from mangacolor import Config, data, flatten, manga, models
 from mangacolor.color import rgb_to_lab, rgb_to_lightness
-from mangacolor.compose import _combine_chunk, layer_to_rgb, lightness, under_ink
+from mangacolor.compose import TINT_FADE, _combine_chunk, full_layer, layer_to_rgb, lightness, under_ink
 from mangacolor.inference import Colorizer
 from mangacolor.training import train
 
@@ -128,6 +128,23 @@ def test_a_grayscale_panel_keeps_its_lightness_and_takes_colour():
     np.testing.assert_allclose(out[..., 0], skcolor.rgb2lab(panel)[..., 0], atol=0.6)
     mid = (skcolor.rgb2lab(panel)[..., 0] > 30) & (skcolor.rgb2lab(panel)[..., 0] < 90)
     assert np.hypot(out[mid, 1], out[mid, 2]).mean() > 10
+
+
+def test_a_grayscale_panel_loses_weak_tints_and_keeps_clear_colours():
+    panel = np.asarray(shapes_image(np.random.default_rng(1), 128).convert("L").convert("RGB"))
+    layer = np.zeros((64, 64, 3), np.float32)
+    layer[..., 0] = 0.8
+    layer[:32, :, 1:] = (3.0, 4.0)  # a weak tint: C*ab 5
+    layer[32:, :, 1:] = (30.0, 40.0)  # a clear colour: C*ab 50
+    _, full = full_layer(panel, layer.copy(), flatten=None)
+    assert (full[..., 0] == 1.0).all()  # the panel keeps its lightness
+    np.testing.assert_allclose(full[:60, :, 1:], 0.0, atol=1e-6)
+    chroma = np.hypot(full[70:, :, 1], full[70:, :, 2])
+    np.testing.assert_allclose(chroma, 50.0 - TINT_FADE, atol=1e-4)
+    np.testing.assert_allclose(full[70:, :, 1] / full[70:, :, 2], 0.75, atol=1e-5)  # the same hue
+    # On a B&W drawing the same weak tint is the network's fill colour, and stays.
+    _, drawn = full_layer(_drawing(128, 128), layer.copy(), flatten=None)
+    assert np.hypot(drawn[:60, :, 1], drawn[:60, :, 2]).max() > 4.0
 
 
 def test_lightness_table_matches_skimage():
