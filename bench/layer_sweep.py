@@ -2,10 +2,13 @@
 
     python bench/layer_sweep.py RUN --fade 0,2,4,6,8,10          # grayscale panels: compose.TINT_FADE
     python bench/layer_sweep.py RUN --darken 1,1.2,1.4 --gain 0.85,1   # line art
+    python bench/layer_sweep.py RUN --pocket 0,0.8,0.85,0.9            # line art: flatten.POCKET_FACTOR
 
 `--fade`: the C*ab a grayscale panel's colours lose (weak tints go). `--darken` and `--gain`
 scale, on B&W drawings only, how much the predicted factor darkens the paper (1 - factor)
-and the predicted a*b*, before flattening. Each setting is scored through the full pipeline
+and the predicted a*b*, before flattening. `--pocket`: the median factor at or below which a
+pocket of paper the drawing encloses (once its gaps are sealed) keeps its colour (0: only where
+most of it is clearly coloured, the rule before). Each setting is scored through the full pipeline
 (`mangacolor evaluate`'s) with 0 hints: CIEDE2000 over all pixels, over coloured pixels,
 and the colourfulness ratio. Settings are chosen on `val`; `test` is reported beside.
 """
@@ -49,6 +52,7 @@ def main() -> None:
     parser.add_argument("--fade", default="", help="TINT_FADE values, on grayscale panels")
     parser.add_argument("--darken", default="", help="darkening scales, on line art")
     parser.add_argument("--gain", default="1", help="chroma scales, on line art (with --darken)")
+    parser.add_argument("--pocket", default="", help="POCKET_FACTOR values, on line art")
     args = parser.parse_args()
     colorizer = Colorizer(args.run)
     print("| split | input | setting | CIEDE2000 | coloured pixels | colourfulness ratio |\n|---|---|---|---|---|---|")
@@ -60,6 +64,9 @@ def main() -> None:
             compose.full_layer = scaled_full_layer(darken, gain)
             report(colorizer, split, "lineart", f"darken {darken:g}, gain {gain:g}")
             compose.full_layer = plain_full_layer
+        for pocket in numbers(args.pocket):
+            flat.POCKET_FACTOR = pocket
+            report(colorizer, split, "lineart", f"pocket {pocket:g}")
 
 
 def report(colorizer: Colorizer, split: str, kind: str, setting: str) -> None:

@@ -27,6 +27,8 @@ TRAP_RADII = (1, 2, 3, 4, 6, 8, 12)  # trapped-ball radii, in pixels of the HALO
 NEAR_HINT = 0.06  # a hint no outline closes around colours the paper this far around it (val split)
 GREY_TOLERANCE = 5.0  # L*: a bucket fill's tolerance on grayscale panels (val split, 10 hints: 13.4 at 1.5, 12.3 at 5)
 SHOWS_FACTOR = PAPER_LIGHTNESS / 100.0  # colour shows on white paper where the factor darkens it this much
+POCKET_FACTOR = SHOWS_FACTOR  # an enclosed pocket this dark (median factor) and this big (share of
+POCKET_AREA = 0.02  # the page) is a fill, not a sliver of paper between two parts (val split: neutral)
 PAPER = (1.0, 0.0, 0.0)  # the colour layer's (factor, a*, b*) that leaves the paper as it is
 MEDIAN_SAMPLES = 400_000  # pixels the region medians are estimated from, at most
 DETECT_SAMPLES = 1_000_000  # pixels `is_line_art` looks at, at most
@@ -93,7 +95,8 @@ def flatten(layer: np.ndarray, lightness: np.ndarray, hints: np.ndarray | None =
     factor that darkens the paper to PAPER_LIGHTNESS or below): a pocket of it that the
     drawing encloses once wider gaps are sealed (a fill whose outline has a gap and so
     leaks into the background) takes one colour, the median over the pocket, where
-    the network colours most of the pocket; and where the network colours most of
+    the network colours most of the pocket or that median darkens the paper (a pale
+    fill, as in an open sketch of a building); and where the network colours most of
     that paper (a sky), the colour stays as predicted.
 
     `hints` (H, W, 4), a hint layer at the page's resolution: a closed region the
@@ -123,11 +126,15 @@ def flatten(layer: np.ndarray, lightness: np.ndarray, hints: np.ndarray | None =
     if sky:
         kept = tinted
         flat[kept] = layer[kept]
-    else:  # a leaked fill: a pocket of paper the drawing encloses, coloured over most of it
+    else:  # a leaked fill: a pocket of paper the drawing encloses, which the network colours
         pockets, count = ndimage.label(outside & enclosed)
-        coloured = 1 + np.flatnonzero(ndimage.mean(tinted, pockets, np.arange(1, count + 1)) > 0.5)
+        pocket_colours = region_medians(layer, pockets)
+        mostly_tinted = ndimage.mean(tinted, pockets, np.arange(count + 1)) > 0.5
+        big = np.bincount(pockets.ravel(), minlength=count + 1) >= POCKET_AREA * pockets.size
+        pale_fill = big & (pocket_colours[:, 0] <= POCKET_FACTOR)
+        coloured = np.flatnonzero((mostly_tinted | pale_fill)[1:]) + 1
         kept = np.isin(pockets, coloured)
-        flat[kept] = np.take(region_medians(layer, pockets), pockets[kept], axis=0)
+        flat[kept] = np.take(pocket_colours, pockets[kept], axis=0)
     ink = labels == 0
     # The outline's outer edge is ink seen against the paper: no tint there either.
     edge = ink & ndimage.binary_dilation(outside & ~kept, iterations=3)

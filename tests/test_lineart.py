@@ -259,6 +259,23 @@ def test_a_fill_that_leaks_through_a_gap_in_its_outline_is_one_flat_colour():
     assert (flat[5:30] == flatten.PAPER).all() and (flat[:, 200:] == flatten.PAPER).all(), "the paper stays paper"
 
 
+def test_a_pale_fill_inside_an_open_outline_is_kept_as_one_colour():
+    # An open sketch (a building drawn with gaps): the network darkens its inside with a pale,
+    # mottled fill that is nowhere clearly coloured. It is a fill, not a halo: one colour.
+    im = Image.new("RGB", (320, 240), "white")
+    ImageDraw.Draw(im).arc([30, 40, 150, 180], 3, 357, fill="black", width=3)  # open on its right, 6 px
+    light = lightness(np.asarray(im))
+    yy, xx = np.mgrid[0:240, 0:320].astype(np.float32)
+    layer = np.stack([np.full_like(xx, 1.0), np.zeros_like(xx), np.zeros_like(xx)], axis=-1)
+    inside = (((xx - 90) / 60) ** 2 + ((yy - 110) / 70) ** 2) < 1
+    mottled = 8.0 * np.sin(xx[inside] / 5.0)  # C*ab at most 8: never clearly coloured
+    layer[inside] = np.stack([np.full_like(mottled, 0.8), mottled, np.full_like(mottled, 4.0)], axis=-1)
+    flat = flatten.flatten(layer, light)
+    fill = flat[90:130, 60:120]
+    assert np.ptp(fill, axis=0).max() < 1e-6 and fill[0, 0, 0] == pytest.approx(0.8), "one pale fill inside"
+    assert (flat[5:30] == flatten.PAPER).all() and (flat[:, 200:] == flatten.PAPER).all(), "the paper stays paper"
+
+
 def test_grey_pixels_take_the_same_colour_as_through_the_gamut_fit():
     rng = np.random.default_rng(0)
     light = rng.uniform(0.0, 100.0, (64, 64)).astype(np.float32)
