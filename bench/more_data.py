@@ -1,7 +1,7 @@
 """The candidates for the bundled sample's training-only drawings (`train` in data/selection.txt).
 
     apt-get install openclipart-png
-    python bench/more_data.py /tmp/more            # /tmp/more/{train,val,test}/
+    python bench/more_data.py /tmp/more            # /tmp/more/{train,val,test}/, /tmp/more/sources.csv
 
 Every coloured drawing that passes looser filters than the bundled selection
 (data/select_candidates.py: the same folder and word exclusions, any amount of gradient, at
@@ -57,19 +57,22 @@ def main() -> None:
     thumbs = np.stack([sc.signature(root, p) for p in held_paths])
     train = args.out / "train"
     train.mkdir(parents=True, exist_ok=True)
-    written = 0
+    sources = []  # (file written, its path in the package): a file name alone cannot always be mapped back
     for s in stats:
         if not loose(s) or s.path in held_paths:
             continue
         if np.abs(thumbs - sc.signature(root, s.path)).mean(axis=1).min() < sc.DUPLICATE_TOL:
             continue
         with Image.open(root / s.path) as im:
-            sc.resize_long_side(sc.composite_on_white(im), 256).convert("RGB").save(train / s.path.replace("/", "__"))
-        written += 1
+            name = s.path.replace("/", "__")
+            sc.resize_long_side(sc.composite_on_white(im), 256).convert("RGB").save(train / name)
+        sources.append((f"train/{name}", s.path))
     for r in held:
         (args.out / r["split"]).mkdir(exist_ok=True)
         shutil.copy(DATA / r["file"], args.out / r["split"] / Path(r["file"]).name)
-    print(f"{len(stats)} drawings measured; {written} in {train}, {len(held)} held out (the bundled val and test)")
+    with open(args.out / "sources.csv", "w", newline="") as f:
+        csv.writer(f).writerows([("file", "source"), *sources])
+    print(f"{len(stats)} drawings measured; {len(sources)} in {train}, {len(held)} held out (the bundled val and test)")
 
 
 if __name__ == "__main__":

@@ -27,8 +27,8 @@ TRAP_RADII = (1, 2, 3, 4, 6, 8, 12)  # trapped-ball radii, in pixels of the HALO
 NEAR_HINT = 0.06  # a hint no outline closes around colours the paper this far around it (val split)
 GREY_TOLERANCE = 5.0  # L*: a bucket fill's tolerance on grayscale panels (val split, 10 hints: 13.4 at 1.5, 12.3 at 5)
 SHOWS_FACTOR = PAPER_LIGHTNESS / 100.0  # colour shows on white paper where the factor darkens it this much
-POCKET_FACTOR = SHOWS_FACTOR  # an enclosed pocket this dark (median factor) and this big (share of
-POCKET_AREA = 0.02  # the page) is a fill, not a sliver of paper between two parts (val split: neutral)
+POCKET_FACTOR = SHOWS_FACTOR  # a big enclosed pocket whose median factor is this or less is a pale fill
+POCKET_AREA = 0.02  # share of the page such a pocket needs: smaller ones are slivers between two parts
 PAPER = (1.0, 0.0, 0.0)  # the colour layer's (factor, a*, b*) that leaves the paper as it is
 MEDIAN_SAMPLES = 400_000  # pixels the region medians are estimated from, at most
 DETECT_SAMPLES = 1_000_000  # pixels `is_line_art` looks at, at most
@@ -95,8 +95,9 @@ def flatten(layer: np.ndarray, lightness: np.ndarray, hints: np.ndarray | None =
     factor that darkens the paper to PAPER_LIGHTNESS or below): a pocket of it that the
     drawing encloses once wider gaps are sealed (a fill whose outline has a gap and so
     leaks into the background) takes one colour, the median over the pocket, where
-    the network colours most of the pocket or that median darkens the paper (a pale
-    fill, as in an open sketch of a building); and where the network colours most of
+    the network colours most of the pocket or, for a pocket of at least POCKET_AREA of
+    the page, where that median darkens the paper (the pale inside of an open sketch,
+    such as a building drawn with gaps at its corners); and where the network colours most of
     that paper (a sky), the colour stays as predicted.
 
     `hints` (H, W, 4), a hint layer at the page's resolution: a closed region the
