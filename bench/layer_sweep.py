@@ -3,12 +3,14 @@
     python bench/layer_sweep.py RUN --fade 0,2,4,6,8,10          # grayscale panels: compose.TINT_FADE
     python bench/layer_sweep.py RUN --darken 1,1.2,1.4 --gain 0.85,1   # line art
     python bench/layer_sweep.py RUN --pocket 0,0.8,0.85,0.9            # line art: flatten.POCKET_FACTOR
+    python bench/layer_sweep.py RUN --head-gain 1,1.25                 # both: the calibrated chroma gain
 
 `--fade`: the C*ab a grayscale panel's colours lose (weak tints go). `--darken` and `--gain`
 scale, on B&W drawings only, how much the predicted factor darkens the paper (1 - factor)
 and the predicted a*b*, before flattening. `--pocket`: the median factor at or below which a
 pocket of paper the drawing encloses (once its gaps are sealed) keeps its colour (0: only where
-most of it is clearly coloured, the rule before). Each setting is scored through the full pipeline
+most of it is clearly coloured, the rule before). `--head-gain`: the chroma gain of the model's
+colour head, which training calibrates on the validation split. Each setting is scored through the full pipeline
 (`mangacolor evaluate`'s) with 0 hints: CIEDE2000 over all pixels, over coloured pixels,
 and the colourfulness ratio. Settings are chosen on `val`; `test` is reported beside.
 """
@@ -21,7 +23,7 @@ import itertools
 import numpy as np
 from test_split import held_out
 
-from mangacolor import compose, metrics
+from mangacolor import compose, metrics, models
 from mangacolor import flatten as flat
 from mangacolor.inference import Colorizer
 
@@ -53,6 +55,7 @@ def main() -> None:
     parser.add_argument("--darken", default="", help="darkening scales, on line art")
     parser.add_argument("--gain", default="1", help="chroma scales, on line art (with --darken)")
     parser.add_argument("--pocket", default="", help="POCKET_FACTOR values, on line art")
+    parser.add_argument("--head-gain", default="", help="chroma gains of the colour head, on both kinds")
     args = parser.parse_args()
     colorizer = Colorizer(args.run)
     print("| split | input | setting | CIEDE2000 | coloured pixels | colourfulness ratio |\n|---|---|---|---|---|---|")
@@ -67,6 +70,12 @@ def main() -> None:
         for pocket in numbers(args.pocket):
             flat.POCKET_FACTOR = pocket
             report(colorizer, split, "lineart", f"pocket {pocket:g}")
+        calibrated = float(models.lab_head(colorizer.model).chroma_gain.numpy())
+        for gain in numbers(args.head_gain):
+            models.lab_head(colorizer.model).chroma_gain.assign(gain)
+            for kind in ("gray", "lineart"):
+                report(colorizer, split, kind, f"head gain {gain:g} (calibrated: {calibrated:g})")
+            models.lab_head(colorizer.model).chroma_gain.assign(calibrated)
 
 
 def report(colorizer: Colorizer, split: str, kind: str, setting: str) -> None:
