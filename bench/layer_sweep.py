@@ -1,4 +1,4 @@
-"""Sweep two settings of the colour layer on a trained model, on the validation and test splits.
+"""Sweep settings of the colour layer on a trained model, on the validation and test splits.
 
     python bench/layer_sweep.py RUN --fade 0,2,4,6,8,10          # grayscale panels: compose.TINT_FADE
     python bench/layer_sweep.py RUN --darken 1,1.2,1.4 --gain 0.85,1   # line art
@@ -10,8 +10,8 @@ scale, on B&W drawings only, how much the predicted factor darkens the paper (1 
 and the predicted a*b*, before flattening. `--pocket`: the median factor at or below which a
 pocket of paper the drawing encloses (once its gaps are sealed) keeps its colour (0: only where
 most of it is clearly coloured, the rule before). `--head-gain`: the chroma gain of the model's
-colour head, which training calibrates on the validation split. Each setting is scored through the full pipeline
-(`mangacolor evaluate`'s) with 0 hints: CIEDE2000 over all pixels, over coloured pixels,
+colour head, which training calibrates on the validation split. Each setting is scored through
+the full pipeline (`mangacolor evaluate`'s) with 0 hints: CIEDE2000 over all pixels, over coloured pixels,
 and the colourfulness ratio. Settings are chosen on `val`; `test` is reported beside.
 """
 
@@ -70,12 +70,13 @@ def main() -> None:
         for pocket in numbers(args.pocket):
             flat.POCKET_FACTOR = pocket
             report(colorizer, split, "lineart", f"pocket {pocket:g}")
-        calibrated = float(models.lab_head(colorizer.model).chroma_gain.numpy())
+        head = models.lab_head(colorizer.model)
+        calibrated = float(head.chroma_gain.numpy())
         for gain in numbers(args.head_gain):
-            models.lab_head(colorizer.model).chroma_gain.assign(gain)
+            head.chroma_gain.assign(gain)
             for kind in ("gray", "lineart"):
                 report(colorizer, split, kind, f"head gain {gain:g} (calibrated: {calibrated:g})")
-            models.lab_head(colorizer.model).chroma_gain.assign(calibrated)
+            head.chroma_gain.assign(calibrated)
 
 
 def report(colorizer: Colorizer, split: str, kind: str, setting: str) -> None:

@@ -243,13 +243,19 @@ def test_flatten_removes_colour_that_barely_darkens_the_paper_around_the_drawing
     np.testing.assert_allclose(inside, np.broadcast_to(np.float32([0.97, 0.0, 60.0]), inside.shape))  # fills stay
 
 
-def test_a_fill_that_leaks_through_a_gap_in_its_outline_is_one_flat_colour():
+def _open_outline() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """An ellipse outline with a 6 px gap on its right: the page's L*, a colour layer of plain
+    paper, the pixel grid's y and x, and the mask of the ellipse's inside."""
     im = Image.new("RGB", (320, 240), "white")
-    ImageDraw.Draw(im).arc([30, 40, 150, 180], 3, 357, fill="black", width=3)  # open on its right, 6 px
-    light = lightness(np.asarray(im))
+    ImageDraw.Draw(im).arc([30, 40, 150, 180], 3, 357, fill="black", width=3)
     yy, xx = np.mgrid[0:240, 0:320].astype(np.float32)
     layer = np.stack([np.full_like(xx, 1.0), np.zeros_like(xx), np.zeros_like(xx)], axis=-1)
     inside = (((xx - 90) / 60) ** 2 + ((yy - 110) / 70) ** 2) < 1
+    return lightness(np.asarray(im)), layer, yy, xx, inside
+
+
+def test_a_fill_that_leaks_through_a_gap_in_its_outline_is_one_flat_colour():
+    light, layer, yy, xx, inside = _open_outline()
     layer[inside] = np.stack([0.6 + xx[inside] / 1000, 40 + yy[inside] / 10, 20 + xx[inside] / 10], axis=-1)  # blotchy
     flat = flatten.flatten(layer, light)
     labels, background = flatten.regions(light)
@@ -262,13 +268,8 @@ def test_a_fill_that_leaks_through_a_gap_in_its_outline_is_one_flat_colour():
 def test_a_pale_fill_inside_an_open_outline_is_kept_as_one_colour():
     # An open sketch (a building drawn with gaps): the network darkens its inside with a pale,
     # mottled fill that is nowhere clearly coloured. It is a fill, not a halo: one colour.
-    im = Image.new("RGB", (320, 240), "white")
-    ImageDraw.Draw(im).arc([30, 40, 150, 180], 3, 357, fill="black", width=3)  # open on its right, 6 px
-    light = lightness(np.asarray(im))
-    yy, xx = np.mgrid[0:240, 0:320].astype(np.float32)
-    layer = np.stack([np.full_like(xx, 1.0), np.zeros_like(xx), np.zeros_like(xx)], axis=-1)
-    inside = (((xx - 90) / 60) ** 2 + ((yy - 110) / 70) ** 2) < 1
-    mottled = 8.0 * np.sin(xx[inside] / 5.0)  # C*ab at most 8: never clearly coloured
+    light, layer, _, xx, inside = _open_outline()
+    mottled = 8.0 * np.sin(xx[inside] / 5.0)  # with b* 4, C*ab under 9: never clearly coloured
     layer[inside] = np.stack([np.full_like(mottled, 0.8), mottled, np.full_like(mottled, 4.0)], axis=-1)
     flat = flatten.flatten(layer, light)
     fill = flat[90:130, 60:120]
