@@ -91,7 +91,7 @@ class ColorizationGAN(keras.Model):
             # neither network spends time on it (bench/train_throughput.py measures the gain).
             with tf.GradientTape() as g_tape:
                 g_l1 = losses.l1_loss(target, self.generator(inputs, training=True), self.chroma_weight)
-                g_loss = self.l1_weight * g_l1 / replicas
+                g_loss = self.g_optimizer.scale_loss(self.l1_weight * g_l1 / replicas)
             self._apply(self.g_optimizer, g_tape, g_loss, self.generator)
             return self._report(g_l1=g_l1)
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
@@ -100,9 +100,9 @@ class ColorizationGAN(keras.Model):
             fake_out = self.discriminator(tf.concat([gray, tf.cast(fake, gray.dtype)], -1), training=True)
             g_adv = losses.generator_adversarial_loss(fake_out, self.from_logits)
             g_l1 = losses.l1_loss(target, fake, self.chroma_weight)
-            g_loss = (self.adv_weight * g_adv + self.l1_weight * g_l1) / replicas
+            g_loss = self.g_optimizer.scale_loss((self.adv_weight * g_adv + self.l1_weight * g_l1) / replicas)
             d_real, d_fake = losses.discriminator_losses(real_out, fake_out, self.from_logits)
-            d_loss = 0.5 * (d_real + d_fake) / replicas
+            d_loss = self.d_optimizer.scale_loss(0.5 * (d_real + d_fake) / replicas)
         self._apply(self.g_optimizer, g_tape, g_loss, self.generator)
         self._apply(self.d_optimizer, d_tape, d_loss, self.discriminator)
         return self._report(g_adv=g_adv, g_l1=g_l1, d_real=d_real, d_fake=d_fake)
@@ -114,9 +114,13 @@ class ColorizationGAN(keras.Model):
         loss: tf.Tensor,
         net: keras.Model,
     ) -> None:
-        # scale_loss is the identity except under a LossScaleOptimizer (float16).
-        grads = tape.gradient(optimizer.scale_loss(loss), net.trainable_variables)
-        optimizer.apply(grads, net.trainable_variables)
+        """One optimizer step on `loss`, already scaled by `optimizer.scale_loss` inside the tape.
+
+        scale_loss is the identity except under a LossScaleOptimizer (float16); called
+        after the tape has closed, the tape never saw the product and every gradient
+        came back None. The LossScaleOptimizer divides the scale out again in `apply`.
+        """
+        optimizer.apply(tape.gradient(loss, net.trainable_variables), net.trainable_variables)
 
     def test_step(self, batch: tuple[tf.Tensor, tf.Tensor]) -> dict[str, tf.Tensor]:
         inputs, target = batch
