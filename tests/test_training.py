@@ -174,6 +174,12 @@ def test_precision_choice_is_explicit_or_from_the_hardware(monkeypatch):
     assert choose_precision("auto") == "mixed_bfloat16"
     monkeypatch.setattr(training, "_cpu_flags", lambda: {"avx2", "fma"})  # bf16 would be emulated: slower
     assert choose_precision("auto") == "float32"
+    # GPUs, by compute capability: P100 (6.0), T4 (7.5), A100 (8.0), L4 (8.9).
+    monkeypatch.setattr(training.tf.config, "list_physical_devices", lambda kind: ["GPU:0"])
+    for capability, policy in (((6, 0), "float32"), ((7, 5), "mixed_float16"), ((8, 0), "mixed_bfloat16")):
+        details = {"compute_capability": capability, "device_name": "a GPU"}
+        monkeypatch.setattr(training.tf.config.experimental, "get_device_details", lambda gpu, d=details: d)
+        assert choose_precision("auto") == policy, capability
 
 
 def test_bfloat16_training_keeps_float32_outputs(shapes_dir: Path, tmp_path: Path):
