@@ -1,7 +1,10 @@
 """mangacolor: a GAN that colorizes black-and-white manga and line art, in TensorFlow/Keras.
 
-Importing the package registers its custom Keras layers, so that saved
-`.keras` models load with plain `keras.saving.load_model`.
+The package is in rooms by stage: `data/` (sources, simulated manga input,
+tf.data), `nets/` (generators, discriminators, heads, losses), `train/` (the GAN,
+`fit`, run folders) and `paint/` (colouring pages). Importing it registers the
+custom Keras layers, so that saved `.keras` models load with plain
+`keras.saving.load_model`.
 """
 
 import os
@@ -13,8 +16,9 @@ from mangacolor import startup  # noqa: E402
 
 startup.import_tensorflow()
 
-from mangacolor import models  # noqa: E402,F401  (registers the custom layers)
+from mangacolor import nets  # noqa: E402,F401  (registers the custom layers)
 from mangacolor.config import Config  # noqa: E402
+from mangacolor.paint import Colorizer, PaintSettings  # noqa: E402
 
-__all__ = ["Config", "models"]
+__all__ = ["Colorizer", "Config", "PaintSettings"]
 __version__ = "0.1.0"

@@ -22,8 +22,7 @@ import numpy as np
 from tqdm import TqdmWarning
 
 from mangacolor import data
-from mangacolor.hints import Point, parse_color
-from mangacolor.inference import Colorizer
+from mangacolor.paint import Colorizer, Point, parse_color
 
 DEFAULT_HINT_COLOUR = "#d04020"
 
@@ -46,7 +45,7 @@ def colorize_fn(colorizer: Colorizer):
         if image is None:
             raise ValueError("upload an image first")
         request = copy.copy(colorizer)  # never change the shared colorizer between two users
-        request.tile = tile
+        request.settings = colorizer.settings.replace(tile=tile)
         return request.colorize_with_layer(image, list(hints or []) if colorizer.takes_hints else None)
 
     return run

@@ -8,8 +8,9 @@ import sys
 import typing
 from collections.abc import Sequence
 
-from mangacolor import data, pipeline, startup
+from mangacolor import data, startup
 from mangacolor.config import SIMULATIONS, Config
+from mangacolor.paint.settings import PaintSettings
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
@@ -37,7 +38,7 @@ def _scalar(kind: object) -> type:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from mangacolor.training import train
+    from mangacolor.train import train
 
     values = {f.name: getattr(args, f.name) for f in dataclasses.fields(Config)}
     values["series"] = tuple(values["series"]) if values["series"] else None
@@ -55,7 +56,7 @@ def _add_colorize(sub: argparse._SubParsersAction) -> None:
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files and/or image folders")
     p.add_argument("--model", default=None, help="run directory or .keras generator (default: the shipped model)")
     p.add_argument("--out", required=True, help="folder for the coloured images")
-    p.add_argument("--size", type=int, default=None, help="working size; None: the run's, else 256")
+    _add_paint_settings(p)
     p.add_argument("--tile", action="store_true", help="predict colour on tiles (very large pages)")
     p.add_argument("--format", choices=["png", "jpeg", "webp"], default="png", help="output format")
     p.add_argument("--skip-colored", action="store_true", help="leave images already in colour")
@@ -66,25 +67,37 @@ def _add_colorize(sub: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="colour hints: a JSON file of points (with a palette, per page) or a scribble PNG (README)",
     )
-    _add_flatten(p)
 
 
-def _add_flatten(p: argparse.ArgumentParser) -> None:
+def _add_paint_settings(p: argparse.ArgumentParser) -> None:
+    """The PaintSettings a user would want to set from the command line."""
+    defaults = PaintSettings()
+    p.add_argument("--size", type=int, default=None, help="working size; None: the run's, else 256")
     p.add_argument(
         "--flatten",
         action=argparse.BooleanOptionalAction,
         default=None,
         help="one flat colour per closed region of a drawing (default: on B&W drawings only)",
     )
+    p.add_argument(
+        "--tint-fade",
+        type=float,
+        default=defaults.tint_fade,
+        help="C*ab a grayscale panel's colours lose, so weak tints on white and grey things go",
+    )
+
+
+def _paint_settings(args: argparse.Namespace) -> PaintSettings:
+    tile = getattr(args, "tile", False)
+    return PaintSettings(size=args.size, tile=tile, flatten=args.flatten, tint_fade=args.tint_fade)
 
 
 def _colorize(args: argparse.Namespace) -> int:
-    from mangacolor.inference import Colorizer
+    from mangacolor.paint import Colorizer, FolderOptions
 
-    colorizer = Colorizer(args.model, size=args.size, tile=args.tile, flatten=args.flatten)
-    report = colorizer.colorize_folder(
-        args.inputs, args.out, fmt=args.format, skip_colored=args.skip_colored, layers=args.layers, hints=args.hints
-    )
+    colorizer = Colorizer(args.model, _paint_settings(args))
+    options = FolderOptions(args.format, args.layers, args.skip_colored, args.hints)
+    report = colorizer.colorize_folder(args.inputs, args.out, options)
     for path in report.skipped_colored:
         print(f"skipped (already in colour): {path}")
     for _, message in report.failed:
@@ -99,21 +112,20 @@ def _colorize(args: argparse.Namespace) -> int:
 def _add_evaluate(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "evaluate",
-        help="metrics of a generator and of gray-copy on a data split",
+        help="metrics of a generator and of returning the input unchanged, on a data split",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument("--model", default=None, help="run directory or .keras generator (default: the shipped model)")
     p.add_argument("--data", default=None, help="data source as for train; None: bundled sample")
     p.add_argument("--split", default="test", choices=["train", "val", "test"])
-    p.add_argument("--size", type=int, default=None, help="image size; None: the run's, else 256")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument(
         "--simulation",
         choices=SIMULATIONS,
-        default="gray",
-        help="the input to score on: gray (the seed's), lineart, lineart_tone, ...",
+        default="grayscale",
+        help="the input to score on: grayscale (the seed's), lineart, lineart_tone, ...",
     )
-    _add_flatten(p)
+    _add_paint_settings(p)
     p.add_argument("--hints", type=int, default=0, metavar="N", help="N colour hints sampled from each target")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
@@ -123,19 +135,20 @@ def _evaluate(args: argparse.Namespace) -> int:
     import math
 
     from mangacolor import metrics
-    from mangacolor.inference import Colorizer
+    from mangacolor.paint import Colorizer
 
-    colorizer = Colorizer(args.model, size=args.size, flatten=args.flatten)
+    colorizer = Colorizer(args.model, _paint_settings(args))
     pairs = data.find_pairs(args.data, args.split)
     if args.hints and not colorizer.takes_hints:
-        raise ValueError(f"--hints {args.hints}: this model takes no colour hints (it was trained with --no-hints)")
-    dataset = pipeline.make_dataset(
+        message = "this model takes no colour hints (it was trained with --no-hint-input)"
+        raise ValueError(f"--hints {args.hints}: {message}")
+    dataset = data.make_dataset(
         pairs,
         colorizer.size,
         args.batch_size,
         training=False,
         simulation=args.simulation,
-        hints=args.hints if colorizer.takes_hints else None,
+        hint_sampling=args.hints if colorizer.takes_hints else None,
     )
     results = metrics.evaluate(colorizer.colorize_inputs, dataset)
     if not args.json:

@@ -17,12 +17,18 @@ from pathlib import Path
 
 from mangacolor import files
 
-# The names each setting allows; models.py and data.py build what they name.
+# The names each setting allows; nets/ and data/ build what they name.
 ARCHITECTURES = ("dcgan", "unet")
 HEADS = ("rgb", "lab", "multiply")
 NORMS = ("batch", "group")
-SIMULATIONS = ("gray", "ink", "screentone", "degrade", "lineart", "lineart_tone", "manga")
+SIMULATIONS = ("grayscale", "ink", "screentone", "degrade", "lineart", "lineart_tone", "manga")
 PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
+# Each architecture's defaults, where a field is None; nets/ builds with them.
+DEFAULT_DEPTH = {"dcgan": 4, "unet": 5}
+# The seed's 64 filters; the U-Net at 32 trains faster than at 64 and, on a CPU
+# budget, colours better (bench/train_throughput.py, bench/quality_ablation.csv).
+DEFAULT_WIDTH = {"dcgan": 64, "unet": 32}
+DEFAULT_HINT_INPUT = {"dcgan": False, "unet": True}  # the seed's DCGAN stays exactly as described
 
 
 def setting(default: object, help: str, choices: tuple[str, ...] | None = None) -> object:
@@ -50,7 +56,7 @@ class Config:
     width: int | None = setting(None, "filters of the first layer (default: the architecture's)")
     dropout: float = setting(0.5, "U-Net: pix2pix's dropout in the first three decoder blocks")
     norm: str = setting("batch", "U-Net normalisation: batch (pix2pix's) or group (no running statistics)", NORMS)
-    hints: bool | None = setting(None, "a colour-hint input, trained with hints from the targets (default: U-Net)")
+    hint_input: bool | None = setting(None, "a colour-hint input, trained with hints sampled from the targets (default: U-Net)")
     image_size: int = setting(256, "training size in pixels")
     # Optimisation: the seed's batch 32, 100 epochs, Adam(2e-4, 0.5) and L1 weight 100; the
     # warm-up, decay and chroma weight are ours, measured in bench/quality_ablation.csv.
@@ -74,8 +80,6 @@ class Config:
     def validate(self) -> None:
         """Check every setting before any work starts; a ValueError names the setting,
         its command-line option, the value and what is allowed."""
-        from mangacolor import models  # here: models builds from a Config
-
         def fail(name: str, problem: str) -> None:
             raise invalid(name, getattr(self, name), problem)
 
@@ -103,7 +107,7 @@ class Config:
             fail("dropout", "must be in [0, 1)")
         if self.l1_weight == 0 and self.adv_weight == 0:
             fail("l1_weight", "and adv_weight are both 0: nothing to train")
-        depth = self.depth or models.DEFAULT_DEPTH[self.arch]
+        depth = self.depth or DEFAULT_DEPTH[self.arch]
         if self.image_size % 2**depth:
             below, above = self.image_size // 2**depth * 2**depth, (self.image_size // 2**depth + 1) * 2**depth
             nearest = f"{below} or {above}" if below else str(above)
@@ -130,8 +134,12 @@ class Config:
         unknown = sorted(set(values) - known)
         if unknown:
             raise ValueError(f"{path}: unknown settings {unknown}")
-        values.setdefault("hints", False)  # runs from before hints existed had none
+        if "hints" in values:  # its name before 0.3
+            values["hint_input"] = values.pop("hints")
+        values.setdefault("hint_input", False)  # runs from before hints existed had none
         values.setdefault("norm", "batch")  # nor GroupNorm
+        if values.get("simulation") == "gray":
+            values["simulation"] = "grayscale"  # its name before 0.3
         if values.get("arch") == "seed":
             values["arch"] = "dcgan"  # its name before 0.2
         if values.get("series") is not None:

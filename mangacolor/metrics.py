@@ -1,7 +1,7 @@
-"""How good is a colorization? Metrics on uint8 RGB images, and a table against gray-copy.
+"""How good is a colorization? Metrics on uint8 RGB images, and a table against the input unchanged.
 
 PSNR and mean CIEDE2000 over all pixels reward timid, greyish output: returning
-the gray input ("gray-copy") already scores well on line art with white paper.
+the input unchanged (the `unchanged` baseline) already scores well on line art with white paper.
 Two metrics show whether a model really colours: CIEDE2000 over the pixels whose
 target is clearly coloured (C*ab > 20), and the colourfulness of Hasler and
 Suesstrunk (2003) as a ratio to the target's (1.0: as colourful as the truth).
@@ -18,8 +18,8 @@ from scipy import ndimage
 from skimage import color as skcolor
 from tqdm import tqdm
 
-from mangacolor import models
 from mangacolor.color import input_to_lightness, to_uint8
+from mangacolor.data.hint_sampling import decode
 
 CHROMA_THRESHOLD = 20.0  # C*ab above which a target pixel counts as clearly coloured
 METRICS = ("psnr", "ssim", "deltaE2000", "deltaE2000_chroma", "deltaE2000_hints", "colorfulness", "colorfulness_ratio")
@@ -85,11 +85,9 @@ def flat_mask(gray: np.ndarray, tolerance: float = 1.0) -> np.ndarray:
 
 def hint_error(image: np.ndarray, hints: np.ndarray | None) -> float:
     """Mean CIEDE2000 between the output and the hint colours where hints were given (NaN if
-    none): does the output take the colour it was given? `hints` is a hint layer (hints.py)."""
+    none): does the output take the colour it was given? `hints` are hint channels (data/hint_sampling.py)."""
     if hints is None or not (mask := np.asarray(hints)[..., -1] > 0.5).any():
         return float("nan")
-    from mangacolor.hints import decode
-
     wanted = decode(np.asarray(hints)[..., :3][mask])
     return float(skcolor.deltaE_ciede2000(skcolor.rgb2lab(image[mask]), wanted).mean())
 
@@ -122,8 +120,8 @@ def _nanmean(values: list[float]) -> float:
     return float(np.mean(finite)) if finite else float("nan")
 
 
-def gray_copy(gray: np.ndarray | tf.Tensor) -> np.ndarray:
-    """The baseline: the B&W input returned as an RGB image of the same lightness."""
+def unchanged_input(gray: np.ndarray | tf.Tensor) -> np.ndarray:
+    """The baseline: the B&W input returned unchanged, as an RGB image of the same lightness."""
     lightness = input_to_lightness(np.asarray(gray, np.float64)[..., 0])
     lab = np.stack([lightness, np.zeros_like(lightness), np.zeros_like(lightness)], axis=-1)
     return np.clip(skcolor.lab2rgb(lab) * 255.0 + 0.5, 0, 255).astype(np.uint8)
@@ -134,22 +132,22 @@ def evaluate(
     dataset: Iterable[tuple[tf.Tensor, tf.Tensor]],
     progress: bool = True,
 ) -> dict[str, dict[str, float]]:
-    """Metrics of a model and of returning the input unchanged ("gray": gray-copy, or the
-    line art itself) over a dataset of (input, target) batches.
+    """Metrics of a model and of returning the input unchanged (the `unchanged` baseline: the
+    grayscale panel or the line art itself) over a dataset of (input, target) batches.
 
     `model` is a generator (its raw output is scored) or a function from an input
-    batch to uint8 RGB images, such as `inference.Colorizer.colorize_inputs`,
+    batch to uint8 RGB images, such as `paint.Colorizer.colorize_inputs`,
     which scores what a user gets (full pipeline, flattening included).
     """
     colorize = (lambda gray: to_uint8(model(gray, training=False))) if isinstance(model, keras.Model) else model
-    rows: dict[str, list[dict[str, float]]] = {"model": [], "gray": []}
+    rows: dict[str, list[dict[str, float]]] = {"model": [], "unchanged": []}
     for gray, target in tqdm(dataset, desc="evaluating", disable=not progress, unit="batch"):
         fake = colorize(gray)
-        targets, baseline = to_uint8(target), gray_copy(gray)
+        targets, baseline = to_uint8(target), unchanged_input(gray)
         hints = np.asarray(gray)[..., 1:] if gray.shape[-1] > 1 else [None] * len(targets)
         for i in range(len(targets)):
             rows["model"].append(image_metrics(fake[i], targets[i], hints[i]))
-            rows["gray"].append(image_metrics(baseline[i], targets[i], hints[i]))
+            rows["unchanged"].append(image_metrics(baseline[i], targets[i], hints[i]))
     if not rows["model"]:
         raise ValueError("evaluate: the dataset is empty")
     return {name: summarize(r) for name, r in rows.items()}
@@ -162,39 +160,3 @@ def format_table(results: dict[str, dict[str, float]]) -> str:
     for name, m in results.items():
         lines.append(f"| {name} | " + " | ".join(f"{m[k]:.3f}" for k in METRICS) + f" | {m['n_images']} |")
     return "\n".join(lines)
-
-
-# ---------------------------------------------------------------- colour calibration (on validation data)
-
-CHROMA_GAINS = (0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)
-
-
-def calibrate_chroma_gain(generator: keras.Model, dataset: tf.data.Dataset, ratio: tuple = (0.7, 1.3)) -> float:
-    """Set the Lab head's chroma gain on validation data and return it.
-
-    Among CHROMA_GAINS, the gains whose colourfulness is within `ratio` of the
-    targets' (as colourful as real drawings) are candidates, and the one with the
-    lowest CIEDE2000 over clearly coloured pixels wins; if none reaches the range,
-    the gain closest to it. Models without a Lab head are left as they are (1.0).
-    """
-    head = models.lab_head(generator)
-    if head is None:
-        return 1.0
-    batches = [(g.numpy(), t.numpy()) for g, t in dataset]
-    scores = {}
-    for gain in CHROMA_GAINS:
-        head.chroma_gain.assign(gain)
-        rows = [
-            image_metrics(fake, truth)
-            for gray, target in batches
-            for fake, truth in zip(to_uint8(generator(gray, training=False)), to_uint8(target), strict=True)
-        ]
-        summary = summarize(rows)
-        scores[gain] = (summary["colorfulness_ratio"], summary["deltaE2000_chroma"])
-    inside = [g for g, (r, _) in scores.items() if ratio[0] <= r <= ratio[1]]
-    if inside:
-        best = min(inside, key=lambda g: scores[g][1])
-    else:
-        best = min(scores, key=lambda g: min(abs(scores[g][0] - ratio[0]), abs(scores[g][0] - ratio[1])))
-    head.chroma_gain.assign(best)
-    return best

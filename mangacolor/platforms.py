@@ -2,7 +2,7 @@
 
 Every notebook's first cell installs the package on Colab and Kaggle and then
 prints `describe()`, so a user sees at once whether the GPU was found and what
-`--precision auto` will train in (training.choose_precision says why).
+`--precision auto` will train in (train/precision.py says why).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import tensorflow as tf
 
 from mangacolor import data
-from mangacolor.training import choose_precision
+from mangacolor.train.precision import choose_precision
 
 
 def platform_name(environ: dict[str, str] | None = None) -> str:

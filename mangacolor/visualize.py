@@ -13,6 +13,7 @@ from PIL import Image
 
 from mangacolor import files
 from mangacolor.color import to_uint8
+from mangacolor.data.hint_sampling import decode
 
 
 def input_with_hints(inputs: np.ndarray) -> np.ndarray:
@@ -22,8 +23,6 @@ def input_with_hints(inputs: np.ndarray) -> np.ndarray:
     if inputs.shape[-1] == 1:
         return picture
     from skimage.color import lab2rgb
-
-    from mangacolor.hints import decode
 
     mask = inputs[..., -1:] > 0.5
     colours = np.clip(lab2rgb(decode(inputs[..., 1:4])) * 255.0 + 0.5, 0, 255).astype(np.uint8)
@@ -44,7 +43,7 @@ def make_grid(columns: Sequence[np.ndarray], gap: int = 4) -> np.ndarray:
 
 def squares(images: Sequence[np.ndarray], size: int = 256) -> np.ndarray:
     """Images of any shapes as one uint8 batch of white-padded squares, for grids."""
-    from mangacolor.pipeline import fit_square
+    from mangacolor.data.pipeline import fit_square
 
     return np.stack([fit_square(im, size, 255.0).numpy().round().astype(np.uint8) for im in images])
 

@@ -13,14 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import tensorflow as tf
 from PIL import Image
 
-from mangacolor import color, compose, data, files
-from mangacolor import hints as hint_layers
+from mangacolor import data, files
+from mangacolor.paint.hints import Hints, read_points
 
-COLORED_CHROMA = 6.0  # mean C*ab above which a page counts as already coloured
-THUMBNAIL = 256  # `is_colored` looks at a copy this large: chroma needs no detail
 FORMATS = {  # --format: (Pillow format, file suffix, save options)
     "png": ("PNG", ".png", {}),
     "jpeg": ("JPEG", ".jpg", {"quality": 95}),
@@ -28,15 +25,22 @@ FORMATS = {  # --format: (Pillow format, file suffix, save options)
 }
 
 
-def is_colored(rgb: np.ndarray, threshold: float = COLORED_CHROMA) -> bool:
-    """True for an image already in colour: its mean chroma C*ab exceeds `threshold`.
+@dataclass(frozen=True)
+class FolderOptions:
+    """How `colorize_folder` writes: the format, `<stem>.layer.png` colour layers too (`layers`),
+    pages already in colour left alone (`skip_coloured`), a JSON hint file ("points" for every
+    page, "pages" by file name) or a scribble PNG (`hints`), pages per model call, a progress bar."""
 
-    B&W scans stay below it (grey has no chroma, a paper tint little); a page
-    with little colour on much white paper may too, and is then colorized.
-    """
-    small = compose.resize(rgb, compose.scaled_size(rgb.shape, min(THUMBNAIL, max(rgb.shape[:2]))))
-    ab = color.rgb_to_lab(tf.cast(small, tf.float32) / 255.0)[..., 1:]
-    return float(tf.reduce_mean(tf.norm(ab, axis=-1))) > threshold
+    fmt: str = "png"
+    layers: bool = False
+    skip_coloured: bool = False
+    hints: str | os.PathLike | None = None
+    batch_size: int = 8
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        if self.fmt not in FORMATS:
+            raise ValueError(f"format must be one of {sorted(FORMATS)}, not {self.fmt!r}")
 
 
 @dataclass
@@ -80,31 +84,15 @@ def output_paths(paths: list[Path], out_dir: Path, suffix: str) -> dict[Path, Pa
     return {path: target for target, path in sources.items()}
 
 
-def hints_for(hints: str | os.PathLike | None, page: Path) -> hint_layers.Hints:
-    """The hints of one page of a folder: a JSON file's points for it, or the scribble."""
+def hints_for(hints: Hints, page: Path) -> Hints:
+    """The hints of one page of a folder: a JSON file's points for it, or the hints as given."""
     if isinstance(hints, (str, os.PathLike)) and Path(hints).suffix.lower() == ".json":
-        return hint_layers.read_points(hints, page.name) or None
+        return read_points(hints, page.name) or None
     return hints
 
 
 def layer_path(target: Path) -> Path:
     return target.with_name(target.stem + ".layer.png")
-
-
-def load_pages(paths: Sequence[Path], skip_colored: bool, report: FolderReport) -> dict[Path, np.ndarray]:
-    """Decoded pages to colorize; unreadable and (if asked) coloured ones go to the report."""
-    pages = {}
-    for path in paths:
-        try:
-            page = data.load_image(path)
-        except data.DataError as e:
-            report.failed.append((path, str(e)))
-            continue
-        if skip_colored and is_colored(page):
-            report.skipped_colored.append(path)
-        else:
-            pages[path] = page
-    return pages
 
 
 def write(rgb: np.ndarray, source: Path, target: Path, fmt: str, report: FolderReport) -> None:

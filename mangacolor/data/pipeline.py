@@ -14,10 +14,10 @@ from collections.abc import Sequence
 import numpy as np
 import tensorflow as tf
 
-from mangacolor import hints as hint_layers
 from mangacolor.color import rgb_to_lightness
-from mangacolor.data import DataError, Pair, SkippedFiles, find_pairs, load_image
-from mangacolor.manga import simulate
+from mangacolor.data.hint_sampling import HintSampling, fixed_hints, random_hints
+from mangacolor.data.simulation import simulate
+from mangacolor.data.sources import DataError, Pair, SkippedFiles, find_pairs, load_image
 
 CACHE_LIMIT_BYTES = 256 * 2**20  # cache decoded images in memory below this size
 
@@ -65,20 +65,20 @@ def make_dataset(
     image_size: int = 256,
     batch_size: int = 32,
     training: bool = True,
-    simulation: str = "gray",
+    simulation: str = "grayscale",
     cache: bool | None = None,
     seed: int | None = None,
     skipped: SkippedFiles | None = None,
     drop_remainder: bool = False,
-    hints: str | int | None = None,
+    hint_sampling: HintSampling | int | None = None,
 ) -> tf.data.Dataset:
     """Stream (input, target) batches from files, scaled to [-1, 1] as the models expect.
 
     Inputs are (B, S, S, 1): the lightness L* of the colour image, turned into
     manga-style B&W by `simulation`, or the real B&W file where the source has
-    one; with `hints`, a hint layer follows (B, S, S, 5: see hints.py): "random"
-    samples hints from the target as in training, an integer N gives exactly N
-    (the same every time; 0 is the automatic mode). Targets are (B, S, S, 3) RGB.
+    one; with `hint_sampling`, hint channels follow (B, S, S, 5: see hint_sampling.py):
+    a HintSampling samples hints from the target at its rates, as in training; an
+    integer N gives exactly N (the same every time; 0 is the automatic mode). Targets are (B, S, S, 3) RGB.
     Decoding runs in parallel; decoded images are cached in memory when the whole
     set fits in CACHE_LIMIT_BYTES (override with `cache`); training adds shuffling,
     random flips and random resized crops.
@@ -100,7 +100,7 @@ def make_dataset(
         ds = ds.cache()
     if training and cache:
         ds = ds.shuffle(len(pairs), seed=seed, reshuffle_each_iteration=True)
-    example = functools.partial(_example, size=image_size, training=training, simulation=simulation, hints=hints)
+    example = functools.partial(_example, size=image_size, training=training, simulation=simulation, hint_sampling=hint_sampling)
     ds = ds.map(example, num_parallel_calls=autotune)
     return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(autotune)
 
@@ -129,18 +129,19 @@ def _example(
     size: int,
     training: bool,
     simulation: str,
-    hints: str | int | None,
+    hint_sampling: HintSampling | int | None,
 ) -> tuple[tf.Tensor, tf.Tensor]:
-    """(input, target) in [-1, 1]: jitter when training, the B&W input, the hint layer."""
+    """(input, target) in [-1, 1]: jitter when training, the B&W input, the hint channels."""
     stack = tf.concat([tf.cast(rgb, tf.float32), tf.cast(bw, tf.float32)], axis=-1) / 255.0
     if training:
         stack = augment(stack, size)
     rgb01, bw01 = stack[..., :3], stack[..., 3:]
     derived = simulate(rgb_to_lightness(rgb01) / 100.0, simulation, training)
     gray = tf.where(has_bw, bw01, derived) * 2.0 - 1.0
-    if hints is not None:
-        layer = hint_layers.random_hints(rgb01) if hints == "random" else hint_layers.fixed_hints(rgb01, hints)
-        gray = tf.concat([gray, layer], axis=-1)
+    if isinstance(hint_sampling, HintSampling):
+        gray = tf.concat([gray, random_hints(rgb01, hint_sampling)], axis=-1)
+    elif hint_sampling is not None:
+        gray = tf.concat([gray, fixed_hints(rgb01, hint_sampling)], axis=-1)
     return gray, rgb01 * 2.0 - 1.0
 
 
@@ -149,7 +150,7 @@ def load_dataset(
     split: str = "train",
     image_size: int = 256,
     batch_size: int = 32,
-    simulation: str = "gray",
+    simulation: str = "grayscale",
     series: Sequence[str] | None = None,
     max_images: int | None = None,
     **kwargs: object,

@@ -14,7 +14,7 @@ import tensorflow as tf
 from mangacolor.config import SIMULATIONS
 
 # The `manga` mix: half grayscale (the seed's input), half line art (a quarter with screentone).
-MANGA_MIX = ("gray", "gray", "lineart", "lineart_tone")
+MANGA_MIX = ("grayscale", "grayscale", "lineart", "lineart_tone")
 # Line art with less ink than this (a share of the pixels) falls back to grayscale in the mix:
 # pale drawings without outlines (a lemon slice in yellows) give an empty page, which teaches
 # nothing but painting blank paper (8.6% of the bundled training drawings at 128 px).
@@ -93,10 +93,10 @@ def lineart_with_tone(gray: tf.Tensor, period: float | tf.Tensor = 4.0, phase: f
     return tf.where(mid, tf.minimum(lines, screentone(gray, period, phase)), lines)
 
 
-def simulate(gray: tf.Tensor, kind: str = "gray", training: bool = True) -> tf.Tensor:
+def simulate(gray: tf.Tensor, kind: str = "grayscale", training: bool = True) -> tf.Tensor:
     """Turn the lightness of a colour image (in [0, 1], shape HxWx1) into B&W input.
 
-    "gray" is the seed's way; "lineart" is the drawing in black ink on white paper
+    "grayscale" is the seed's way; "lineart" is the drawing in black ink on white paper
     (XDoG), "lineart_tone" adds screentone dots over its mid-tones; "ink",
     "screentone" and "degrade" imitate cruder prints and scans; "manga" picks one
     of MANGA_MIX at random for each image when training (and line art otherwise),
@@ -109,7 +109,7 @@ def simulate(gray: tf.Tensor, kind: str = "gray", training: bool = True) -> tf.T
     gray = tf.convert_to_tensor(gray, tf.float32)
     uniform = tf.random.uniform if training else (lambda shape, lo, hi, **kw: (lo + hi) / 2)
     phase = uniform([], 0.0, 2.0 * math.pi) if training else 0.0
-    if kind == "gray":
+    if kind == "grayscale":
         return gray
     if kind == "ink":
         return ink(gray, uniform([], 0.4, 0.6))

@@ -1,6 +1,6 @@
 """The callbacks of a training run: pictures, checkpoints, history, schedules, budgets.
 
-Each is a plain keras.callbacks.Callback that `fit` runs; training.train
+Each is a plain keras.callbacks.Callback that `fit` runs; fit.train
 lists them in the order they must run.
 """
 
@@ -14,7 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from mangacolor import visualize
-from mangacolor.runs import read_history, read_history_rows, save_generator, write_history_rows
+from mangacolor.train.runs import read_history, read_history_rows, save_generator, write_history_rows
 
 
 class SampleGrid(keras.callbacks.Callback):

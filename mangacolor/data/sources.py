@@ -73,7 +73,7 @@ class SkippedFiles:
 
 def sample_root() -> Path:
     """The bundled sample's folder: `data/` of the repository, or $MANGACOLOR_DATA."""
-    root = Path(os.environ.get("MANGACOLOR_DATA", Path(__file__).resolve().parents[1] / "data"))
+    root = Path(os.environ.get("MANGACOLOR_DATA", Path(__file__).resolve().parents[2] / "data"))
     if not (root / "manifest.csv").is_file():
         raise DataError(
             f"{root}: the bundled sample data is not there (no manifest.csv). Install mangacolor "

@@ -5,7 +5,7 @@ at its own modest size. Only that layer is upsampled to the page and laid
 under the page's own lightness L*, which it multiplies by the factor: ink stays
 black and as sharp as drawn, paper takes the colour. On a B&W drawing the layer
 is first flattened to one colour per closed region (flatten.py), and hints fill
-the region they are given in.
+the region they are given in: page.py runs those steps in order.
 """
 
 from __future__ import annotations
@@ -16,12 +16,11 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
-from mangacolor import flatten as flat
-from mangacolor import heads
+from mangacolor.nets.heads import combine
 
 CHUNK_PIXELS = 2**18  # colour math on this many pixels at once: bounded memory, one compiled shape
 GREY_STEPS = 100  # grey pixels take their colour from a table of L* in steps of 1 / GREY_STEPS
-TINT_FADE = 6.0  # C*ab a grayscale panel's colours lose: weak tints on white and grey things go (val split)
+PAPER = (1.0, 0.0, 0.0)  # the colour layer's (factor, a*, b*) that leaves the paper as it is
 
 
 def scaled_size(shape: tuple[int, ...], long_side: int) -> tuple[int, int]:
@@ -68,45 +67,8 @@ def layer_to_rgb(layer: np.ndarray) -> np.ndarray:
     return under_ink(np.full(layer.shape[:2], 100.0, np.float32), layer)
 
 
-def recolor(page: np.ndarray, layer: np.ndarray, flatten: bool | None = None) -> np.ndarray:
-    """The page's own full-resolution L* under a low-resolution colour layer: uint8 RGB.
-
-    `layer` is (h, w, 3): factor, a*, b*. It is upsampled to the page, flattened
-    by region where `flatten` is True (None: where the page is a B&W drawing),
-    and multiplies the page's lightness: the output's L* is the page's times the
-    factor, so black ink stays black at any page size.
-    """
-    return under_ink(*full_layer(page, layer, flatten))
-
-
-def full_layer(
-    page: np.ndarray, layer: np.ndarray, flatten: bool | None, hints: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """The page's L* and its colour layer at full resolution, flattened as asked. With hints
-    (a low-resolution hint layer) a region with a hint takes its colour: on a B&W drawing
-    the region closed by ink, on a grayscale panel the area of the same grey. With
-    `flatten=False` the colour layer is the network's alone.
-
-    On a grayscale panel (not a B&W drawing) the factor is 1: its greys are already the
-    colours' lightness, so the network adds a*b* only, as the Lab head does (the shading
-    the network would darken is exactly right as it is; bench/README.md measures it), and
-    its colours fade by TINT_FADE before any hint fills its area."""
-    light = lightness(page)
-    full = upsample(layer, page.shape)
-    given = None if hints is None or not hints[..., -1].any() else nearest(hints, page.shape)
-    line_art = flat.is_line_art(light)
-    if flatten or (flatten is None and line_art):
-        return light, flat.flatten(full, light, given)
-    if not line_art:
-        full[..., 0] = 1.0
-        full = fade_tints(full, TINT_FADE)
-    if flatten is None and given is not None:
-        full = flat.fill_same_grey(full, light, given)
-    return light, full
-
-
 def fade_tints(layer: np.ndarray, amount: float) -> np.ndarray:
-    """The layer with its chroma lowered by `amount` C*ab, hue kept, never below 0.
+    """The layer with its chroma lowered by `amount` C*ab (PaintSettings.tint_fade), hue kept, never below 0.
 
     On a grayscale panel the network tints white and grey things (a shirt, a cloud)
     with a few units of its average warm colour, where the truth has none; taking
@@ -147,7 +109,7 @@ def under_ink(light: np.ndarray, layer: np.ndarray) -> np.ndarray:
 def _grey_table() -> np.ndarray:
     """uint8 sRGB of the greys L* = 0, 1 / GREY_STEPS, ..., 100, by the same colour math."""
     steps = np.arange(100 * GREY_STEPS + 1, dtype=np.float32) / GREY_STEPS
-    paper = np.tile(np.float32(flat.PAPER), (len(steps), 1))
+    paper = np.tile(np.float32(PAPER), (len(steps), 1))
     return _combine_chunk(steps, paper)[:, 0]  # 10001 greys: one chunk
 
 
@@ -161,4 +123,4 @@ def _combine_chunk(light: np.ndarray, layer: np.ndarray) -> np.ndarray:
 @tf.function(jit_compile=True)
 def _combine_pixels(light: tf.Tensor, layer: tf.Tensor) -> tf.Tensor:
     """(N,) L* and (N, 3) layer to (N, 3) uint8; XLA fuses the gamut bisection (bench/inference.py times it)."""
-    return tf.cast(tf.round(heads.combine(light[:, None], layer) * 255.0), tf.uint8)
+    return tf.cast(tf.round(combine(light[:, None], layer) * 255.0), tf.uint8)

@@ -10,7 +10,7 @@ the non-ink pixels after a morphological closing of the ink, which seals the
 small gaps a pen leaves between lines (Style2Paints V4 flattens with a
 trapped-ball fill; a closing is its simplest form, and fast). Wider gaps, through
 which a fill leaks into the paper around the drawing, are found with a trapped ball
-on a small copy of the page.
+on a small copy of the page. The tunables are fields of PaintSettings.
 """
 
 from __future__ import annotations
@@ -18,39 +18,19 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-INK_LIGHTNESS = 60.0  # L* below which a pixel counts as ink
-PAPER_LIGHTNESS = 90.0  # L* above which a pixel counts as paper
-LINE_ART_MIDTONES = 0.1  # a page with fewer mid-tone pixels than this is a B&W drawing
-BACKGROUND_CHROMA = 30.0  # C*ab the paper around a drawing must have to keep its colour (bench/quality.py, val split)
+from mangacolor.data.hint_sampling import decode
+from mangacolor.paint.compose import PAPER
+from mangacolor.paint.settings import PaintSettings
+
 HALO_SCALE = 256  # leaks are told from the paper around the drawing on a copy this many pixels across
-TRAP_RADII = (1, 2, 3, 4, 6, 8, 12)  # trapped-ball radii, in pixels of the HALO_SCALE copy
-NEAR_HINT = 0.06  # a hint no outline closes around colours the paper this far around it (val split)
-GREY_TOLERANCE = 5.0  # L*: a bucket fill's tolerance on grayscale panels (val split, 10 hints: 13.4 at 1.5, 12.3 at 5)
-SHOWS_FACTOR = PAPER_LIGHTNESS / 100.0  # colour shows on white paper where the factor darkens it this much
-POCKET_FACTOR = SHOWS_FACTOR  # a big enclosed pocket whose median factor is this or less is a pale fill
-POCKET_AREA = 0.02  # share of the page such a pocket needs: smaller ones are slivers between two parts
-PAPER = (1.0, 0.0, 0.0)  # the colour layer's (factor, a*, b*) that leaves the paper as it is
+TRAP_RADII = (1, 2, 3, 4, 6, 8, 12)  # a hint's trapped-ball fill tries these radii, px of the HALO_SCALE copy
 MEDIAN_SAMPLES = 400_000  # pixels the region medians are estimated from, at most
-DETECT_SAMPLES = 1_000_000  # pixels `is_line_art` looks at, at most
 
 
-def is_line_art(lightness: np.ndarray) -> bool:
-    """True for a drawing in black ink on white paper (or screentone dots): nearly every
-    pixel is ink or paper. Grayscale art has shading, so many of its pixels are mid-tones.
-
-    `lightness` is L* (0-100) of the page at full resolution: downscaling would
-    blur lines into mid-tones, so it looks at a strided subset instead.
-    """
-    step = max(1, int(np.sqrt(lightness.size / DETECT_SAMPLES)))
-    sample = lightness[::step, ::step]
-    midtones = (sample >= INK_LIGHTNESS / 2.4) & (sample <= PAPER_LIGHTNESS)
-    return float(midtones.mean()) < LINE_ART_MIDTONES
-
-
-def regions(lightness: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def regions(lightness: np.ndarray, ink_lightness: float) -> tuple[np.ndarray, np.ndarray]:
     """Connected regions of paper enclosed by ink: (labels, background), where labels
     is (H, W) int32 with 0 on ink and background the labels that touch the border."""
-    ink = lightness < INK_LIGHTNESS
+    ink = lightness < ink_lightness
     gap = max(1, round(max(lightness.shape) / 700))  # a pen's gap grows with the scan's resolution
     sealed = ndimage.binary_closing(ink, iterations=gap, border_value=0)
     labels, _ = ndimage.label(~sealed)
@@ -85,27 +65,23 @@ def region_medians(layer: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return medians
 
 
-def flatten(layer: np.ndarray, lightness: np.ndarray, hints: np.ndarray | None = None) -> np.ndarray:
+def flatten(
+    layer: np.ndarray, lightness: np.ndarray, hints: np.ndarray | None, settings: PaintSettings
+) -> np.ndarray:
     """One colour per closed region of the drawing: a new (H, W, 3) colour layer.
 
     `layer` is the predicted (factor, a*, b*) at the page's resolution, `lightness`
-    the page's L*. Ink pixels keep their prediction (the ink hides it). The paper
-    around the drawing (regions touching the border) becomes paper again (factor
-    1, no chroma), but for colours that show there (C*ab above BACKGROUND_CHROMA, and a
-    factor that darkens the paper to PAPER_LIGHTNESS or below): a pocket of it that the
-    drawing encloses once wider gaps are sealed (a fill whose outline has a gap and so
-    leaks into the background) takes one colour, the median over the pocket, where
-    the network colours most of the pocket or, for a pocket of at least POCKET_AREA of
-    the page, where that median darkens the paper (the pale inside of an open sketch,
-    such as a building drawn with gaps at its corners); and where the network colours most of
-    that paper (a sky), the colour stays as predicted.
+    the page's L*. Each closed region takes its median colour, or the colour of a
+    hint given in it, as a colourist's bucket fill would (of two hints in one region
+    the later wins, like a second click). The paper around the drawing (regions
+    touching the border) becomes paper again, but for colour that shows there
+    (`_colour_outside`); ink keeps its prediction, which the ink hides, except on
+    the outline's outer edge. A hint on the paper around the drawing fills what a
+    trapped ball reaches from it (`_fill_outside_hints`).
 
-    `hints` (H, W, 4), a hint layer at the page's resolution: a closed region the
-    user put a hint in takes the hint's colour, as a colourist's bucket fill would
-    (of two hints in one region the later wins, like a second click with the bucket);
-    a hint on paper that reaches the border fills what `trapped_fill` finds.
+    `hints` (H, W, 4): hint channels at the page's resolution, or None.
     """
-    labels, background = regions(lightness)
+    labels, background = regions(lightness, settings.ink_lightness)
     medians = region_medians(layer, labels)
     given = _hints(labels, hints) if hints is not None else []
     for label, colour, _ in given:
@@ -113,54 +89,71 @@ def flatten(layer: np.ndarray, lightness: np.ndarray, hints: np.ndarray | None =
             medians[label] = colour
     medians[background] = PAPER  # the paper around the drawing, but for the colour kept below
     flat = np.take(medians, labels, axis=0)
-    # Colour that shows on the paper around the drawing (clear chroma, and darker than paper:
-    # on white paper a factor of 1 shows no colour at all) is kept where it is a fill that
-    # leaked out through a gap in its outline, or where the network colours that paper as a
-    # whole (a sky), not where it leaves a halo along the outline.
     outside = np.isin(labels, background)
-    tinted = outside & (layer[..., 0] <= SHOWS_FACTOR)
-    tinted[tinted] = np.hypot(layer[tinted, 1], layer[tinted, 2]) > BACKGROUND_CHROMA
     small = _small_copy(lightness)
-    enclosed = _enclosed(small, lightness.shape)
-    far = outside & ~enclosed
-    sky = bool(far.any()) and np.count_nonzero(tinted & far) > np.count_nonzero(far) / 2
-    if sky:
-        kept = tinted
-        flat[kept] = layer[kept]
-    else:  # a leaked fill: a pocket of paper the drawing encloses, which the network colours
-        pockets, count = ndimage.label(outside & enclosed)
-        pocket_colours = region_medians(layer, pockets)
-        mostly_tinted = ndimage.mean(tinted, pockets, np.arange(count + 1)) > 0.5
-        big = np.bincount(pockets.ravel(), minlength=count + 1) >= POCKET_AREA * pockets.size
-        pale_fill = big & (pocket_colours[:, 0] <= POCKET_FACTOR)
-        coloured = np.flatnonzero((mostly_tinted | pale_fill)[1:]) + 1
-        kept = np.isin(pockets, coloured)
-        flat[kept] = np.take(pocket_colours, pockets[kept], axis=0)
+    kept = _colour_outside(flat, layer, outside, _enclosed(small, lightness.shape, settings), settings)
     ink = labels == 0
     # The outline's outer edge is ink seen against the paper: no tint there either.
     edge = ink & ndimage.binary_dilation(outside & ~kept, iterations=3)
     own = ink & ~edge  # the ink hides its colour
     flat[own] = layer[own]
     flat[edge] = PAPER
-    # A hint on the paper around the drawing: the outline around it has a gap, and the user
-    # means the shape they clicked in. Fill what a trapped ball reaches from the hint, or
-    # where no outline closes, the paper near it.
-    for label, colour, mask in given:
-        if label in background:
-            fill = trapped_fill(lightness, mask, small)
-            flat[near(lightness, mask) if fill is None else fill] = colour
+    _fill_outside_hints(flat, lightness, [(c, m) for label, c, m in given if label in background], small, settings)
     return flat
 
 
-def _enclosed(small: tuple[np.ndarray, int], shape: tuple[int, ...], radius: int = 4) -> np.ndarray:
+def _colour_outside(
+    flat: np.ndarray, layer: np.ndarray, outside: np.ndarray, enclosed: np.ndarray, settings: PaintSettings
+) -> np.ndarray:
+    """Keep, in `flat`, colour that shows on the paper around the drawing (clear chroma, and
+    darker than paper: on white paper a factor of 1 shows no colour): where the network
+    colours most of that paper (a sky), as predicted; else in a pocket of it the drawing
+    encloses once wider gaps are sealed (a fill that leaked out through a gap in its
+    outline), one colour, the pocket's median, where the network colours most of the pocket
+    or, for a pocket of at least `pocket_area` of the page, where that median darkens the
+    paper (the pale inside of an open sketch, such as a building drawn with open corners).
+    Not a halo along the outline. Returns the mask of what was kept."""
+    tinted = outside & (layer[..., 0] <= settings.shows_factor)
+    tinted[tinted] = np.hypot(layer[tinted, 1], layer[tinted, 2]) > settings.background_chroma
+    far = outside & ~enclosed
+    if far.any() and np.count_nonzero(tinted & far) > np.count_nonzero(far) / 2:  # a sky
+        flat[tinted] = layer[tinted]
+        return tinted
+    pockets, count = ndimage.label(outside & enclosed)
+    pocket_colours = region_medians(layer, pockets)
+    mostly_tinted = ndimage.mean(tinted, pockets, np.arange(count + 1)) > 0.5
+    big = np.bincount(pockets.ravel(), minlength=count + 1) >= settings.pocket_area * pockets.size
+    pale_fill = big & (pocket_colours[:, 0] <= settings.pocket_factor)
+    coloured = np.flatnonzero((mostly_tinted | pale_fill)[1:]) + 1
+    kept = np.isin(pockets, coloured)
+    flat[kept] = np.take(pocket_colours, pockets[kept], axis=0)
+    return kept
+
+
+def _fill_outside_hints(
+    flat: np.ndarray,
+    lightness: np.ndarray,
+    given: list[tuple[np.ndarray, np.ndarray]],
+    small: tuple[np.ndarray, int],
+    settings: PaintSettings,
+) -> None:
+    """Hints on the paper around the drawing: the outline around each has a gap, and the user
+    means the shape they clicked in. Fill what a trapped ball reaches from the hint or, where
+    no outline closes, the paper near it."""
+    for colour, mask in given:
+        fill = trapped_fill(lightness, mask, small, settings.ink_lightness)
+        flat[near(lightness, mask, settings) if fill is None else fill] = colour
+
+
+def _enclosed(small: tuple[np.ndarray, int], shape: tuple[int, ...], settings: PaintSettings) -> np.ndarray:
     """Pixels the drawing encloses once gaps of up to about 3% of the page are sealed: a
     fill that leaks out of an open outline, but not the paper around the drawing. A ball
-    of `radius` pixels of the page's `_small_copy` cannot pass a gap narrower than itself
+    of `trap_radius` pixels of the page's `_small_copy` cannot pass a gap narrower than itself
     (a trapped-ball fill: a morphological closing would not seal two line ends that face
     each other across a gap); the paper it cannot reach from the border is enclosed."""
     darkest, step = small
-    free = darkest >= INK_LIGHTNESS
-    ball = _disk(radius)
+    free = darkest >= settings.ink_lightness
+    ball = _disk(settings.trap_radius)
     cores = _cores(free, ball)
     return _full_size(~_grow(cores, _border_labels(cores), ball, free), shape, step)
 
@@ -199,8 +192,6 @@ def _hints(labels: np.ndarray, hints: np.ndarray) -> list[tuple[int, np.ndarray,
     """(region label, (factor, a*, b*), mask) of each hint (a connected blob of the hint
     layer's mask): the label is the region most of it lies in, so a hint patch that reaches
     over a line does not colour the region on the other side; 0 for a hint on the ink."""
-    from mangacolor.hints import decode
-
     blobs, _ = ndimage.label(hints[..., -1] > 0.5)
     found = []
     for blob, box in enumerate(ndimage.find_objects(blobs), start=1):
@@ -213,14 +204,16 @@ def _hints(labels: np.ndarray, hints: np.ndarray) -> list[tuple[int, np.ndarray,
     return found
 
 
-def trapped_fill(lightness: np.ndarray, seed: np.ndarray, small: tuple[np.ndarray, int]) -> np.ndarray | None:
+def trapped_fill(
+    lightness: np.ndarray, seed: np.ndarray, small: tuple[np.ndarray, int], ink_lightness: float
+) -> np.ndarray | None:
     """The paper a bucket fill from `seed` (a mask) reaches when gaps in the ink narrower
     than a ball are sealed, trying ever larger balls (Style2Paints' trapped-ball fill) until
     the fill no longer reaches the page's border: (H, W) bool, or None if it always does.
     Runs on the page's `_small_copy`, `small` (shared by all the page's hints)."""
     darkest, step = small
     small_seed = _blocks(seed, step, False).any(axis=(1, 3))
-    free = darkest >= INK_LIGHTNESS
+    free = darkest >= ink_lightness
     for radius in TRAP_RADII:
         ball = _disk(radius)
         cores = _cores(free, ball)
@@ -229,14 +222,14 @@ def trapped_fill(lightness: np.ndarray, seed: np.ndarray, small: tuple[np.ndarra
             continue
         fill = _grow(cores, touched, ball, free)
         if not (fill[0].any() or fill[-1].any() or fill[:, 0].any() or fill[:, -1].any()):
-            return _full_size(fill, lightness.shape, step) & (lightness >= INK_LIGHTNESS)
+            return _full_size(fill, lightness.shape, step) & (lightness >= ink_lightness)
     return None
 
 
-def near(lightness: np.ndarray, seed: np.ndarray) -> np.ndarray:
-    """The paper within NEAR_HINT of the page's long side around `seed`: where a hint colours
+def near(lightness: np.ndarray, seed: np.ndarray, settings: PaintSettings) -> np.ndarray:
+    """The paper within `near_hint` of the page's long side around `seed`: where a hint colours
     the page when no outline closes around it."""
-    radius = NEAR_HINT * max(lightness.shape)
+    radius = settings.near_hint * max(lightness.shape)
     rows, cols = np.nonzero(seed)
     pad = int(np.ceil(radius)) + 1
     box = (
@@ -245,7 +238,7 @@ def near(lightness: np.ndarray, seed: np.ndarray) -> np.ndarray:
     )  # the distance transform of a box around the hint, not of the whole page
     around = np.zeros(seed.shape, bool)
     around[box] = ndimage.distance_transform_edt(~seed[box]) <= radius
-    return around & (lightness >= INK_LIGHTNESS)
+    return around & (lightness >= settings.ink_lightness)
 
 
 def _disk(radius: int) -> np.ndarray:
@@ -253,22 +246,20 @@ def _disk(radius: int) -> np.ndarray:
     return x * x + y * y <= radius * radius
 
 
-def fill_same_grey(layer: np.ndarray, lightness: np.ndarray, hints: np.ndarray) -> np.ndarray:
+def fill_same_grey(layer: np.ndarray, lightness: np.ndarray, hints: np.ndarray, tolerance: float) -> np.ndarray:
     """The bucket fill of a grayscale panel: each hint colours the connected area of the
-    same grey around it (L* within GREY_TOLERANCE of the hint's pixels), where a flat
+    same grey around it (L* within `tolerance` of the hint's pixels), where a flat
     fill of one colour has become one grey; the lightness stays the panel's own.
 
-    `layer` (H, W, 3) is the colour layer, `hints` a hint layer, both at the page's size.
+    `layer` (H, W, 3) is the colour layer, `hints` hint channels, both at the page's size.
     """
-    from mangacolor.hints import decode
-
     filled = layer.copy()
     blobs, _ = ndimage.label(hints[..., -1] > 0.5)
     for blob, box in enumerate(ndimage.find_objects(blobs), start=1):
         inside = np.zeros(blobs.shape, bool)
         inside[box] = blobs[box] == blob
         grey = np.median(lightness[inside])
-        same, _ = ndimage.label(np.abs(lightness - grey) <= GREY_TOLERANCE)
+        same, _ = ndimage.label(np.abs(lightness - grey) <= tolerance)
         touched = np.unique(same[inside])
         area = np.isin(same, touched[touched > 0])
         lab = decode(np.median(hints[inside, :3], axis=0))

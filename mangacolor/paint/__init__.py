@@ -1,0 +1,24 @@
+"""Colouring pages: the Colorizer, its settings, the user's hints, and page.py's steps in order.
+
+`colorizer.py` holds the model and its PaintSettings (`settings.py`); `page.py`
+runs a page through load, classify, analyse, predict (`predict.py`), compose
+(`compose.py`, `flatten.py`) and write (`folders.py`); `hints.py` turns the
+user's points, JSON files and scribbles into the network's hint channels.
+"""
+
+from mangacolor.paint.colorizer import SHIPPED, Colorizer, load_generator
+from mangacolor.paint.folders import FolderOptions, FolderReport
+from mangacolor.paint.hints import Point, parse_color, read_points
+from mangacolor.paint.settings import PaintSettings
+
+__all__ = [
+    "SHIPPED",
+    "Colorizer",
+    "FolderOptions",
+    "FolderReport",
+    "PaintSettings",
+    "Point",
+    "load_generator",
+    "parse_color",
+    "read_points",
+]

@@ -1,0 +1,204 @@
+"""One way through colouring: a page goes in, is classified, analysed, coloured, composed and written.
+
+Each step is a function below, in the order it happens:
+
+1. `load_page`: a file, PIL image or array, in any mode, as uint8 RGB;
+2. `classify`: a B&W drawing (nearly every pixel ink or paper) or a grayscale panel;
+3. `analyse`: the page's own lightness at full resolution, its kind and the user's hints;
+4. `predict.predict`: the network's colour layer at its working size, batched by shape;
+5. `compose_colour_layer` then `compose_page`: the colour layer at the page's resolution, flattened
+   by region on a drawing or faded on a grayscale panel, hints filled, laid under the ink;
+6. `write` (folders.py): atomically, never over an input.
+
+`paint` runs steps 1-5 for one page, `paint_folder` all six for files and folders.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import tensorflow as tf
+from PIL import Image
+from tqdm import tqdm
+
+from mangacolor import color, data
+from mangacolor.paint import compose, folders, predict
+from mangacolor.paint.flatten import fill_same_grey, flatten
+from mangacolor.paint.hints import Hints
+from mangacolor.paint.settings import PaintSettings
+
+if TYPE_CHECKING:
+    from mangacolor.paint.colorizer import Colorizer
+
+ImageLike = str | os.PathLike | Image.Image | np.ndarray
+PageKind = Literal["drawing", "grayscale"]
+DETECT_SAMPLES = 1_000_000  # pixels `classify` looks at, at most
+THUMBNAIL = 256  # `is_coloured` looks at a copy this large: chroma needs no detail
+
+
+@dataclass
+class Page:
+    """A page ready to colour: its pixels, its own lightness L* (H, W), its kind and its hints."""
+
+    rgb: np.ndarray
+    lightness: np.ndarray
+    kind: PageKind
+    hints: Hints = None
+
+
+# ---------------------------------------------------------------- 1. load
+
+
+def load_page(image: ImageLike) -> np.ndarray:
+    """uint8 RGB of a file, a PIL image or an array, converted as data.load_image converts files."""
+    if isinstance(image, (str, os.PathLike)):
+        return data.load_image(image)
+    if isinstance(image, np.ndarray):
+        image = _array_to_pil(image)
+    return np.asarray(data.to_8bit(image, "RGB"))
+
+
+def _array_to_pil(array: np.ndarray) -> Image.Image:
+    """uint8 gray, RGB or RGBA, or 16-bit gray, as in files; a float range would be a guess."""
+    if array.ndim == 3 and array.shape[-1] == 1:
+        array = array[..., 0]
+    gray = array.ndim == 2 and array.dtype in (np.uint8, np.uint16)
+    colour = array.ndim == 3 and array.shape[-1] in (3, 4) and array.dtype == np.uint8
+    if not (gray or colour):
+        raise ValueError(
+            f"cannot colorize an array of shape {array.shape} and dtype {array.dtype}: "
+            "expected uint8 gray, RGB or RGBA, or uint16 gray"
+        )
+    return Image.fromarray(array)
+
+
+# ---------------------------------------------------------------- 2. classify
+
+
+def classify(lightness: np.ndarray, settings: PaintSettings) -> PageKind:
+    """"drawing" for black ink on white paper (or screentone dots): nearly every pixel is ink
+    or paper; "grayscale" for a panel with shading, many of whose pixels are mid-tones.
+
+    `lightness` is L* (0-100) of the page at full resolution: downscaling would blur
+    lines into mid-tones, so it looks at a strided subset instead.
+    """
+    step = max(1, int(np.sqrt(lightness.size / DETECT_SAMPLES)))
+    sample = lightness[::step, ::step]
+    midtones = (sample >= settings.ink_lightness / 2.4) & (sample <= settings.paper_lightness)
+    return "drawing" if float(midtones.mean()) < settings.line_art_midtones else "grayscale"
+
+
+def is_coloured(rgb: np.ndarray, settings: PaintSettings) -> bool:
+    """True for a page already in colour: its mean chroma C*ab exceeds `coloured_chroma`.
+
+    B&W scans stay below it (grey has no chroma, a paper tint little); a page
+    with little colour on much white paper may too, and is then colorized.
+    """
+    small = compose.resize(rgb, compose.scaled_size(rgb.shape, min(THUMBNAIL, max(rgb.shape[:2]))))
+    ab = color.rgb_to_lab(tf.cast(small, tf.float32) / 255.0)[..., 1:]
+    return float(tf.reduce_mean(tf.norm(ab, axis=-1))) > settings.coloured_chroma
+
+
+# ---------------------------------------------------------------- 3. analyse
+
+
+def analyse(rgb: np.ndarray, hints: Hints, settings: PaintSettings, name: Path | None = None) -> Page:
+    """The page's lightness and kind, and its hints: for a page read from a file, a JSON
+    hint file's points for that file name."""
+    lightness = compose.lightness(rgb)
+    return Page(rgb, lightness, classify(lightness, settings), folders.hints_for(hints, name) if name else hints)
+
+
+# ---------------------------------------------------------------- 5. compose
+
+
+def compose_colour_layer(page: Page, prediction: predict.Prediction, settings: PaintSettings) -> np.ndarray:
+    """The colour layer at the page's full resolution.
+
+    A B&W drawing is flattened (one colour per closed region; a hint fills the region
+    it is given in), unless `settings.flatten` says otherwise. On a grayscale panel the
+    factor is 1: its greys are already the colours' lightness, so the network adds a*b*
+    only (bench/README.md measures it), its colours fade by `tint_fade`, and a hint
+    fills the area of its grey.
+    """
+    small, given = prediction
+    full = compose.upsample(small, page.rgb.shape)
+    if given is not None and given[..., -1].any():
+        given = compose.nearest(given, page.rgb.shape)
+    else:
+        given = None
+    drawing = page.kind == "drawing"
+    if settings.flatten or (settings.flatten is None and drawing):
+        return flatten(full, page.lightness, given, settings)
+    if not drawing:
+        full[..., 0] = 1.0
+        full = compose.fade_tints(full, settings.tint_fade)
+    if settings.flatten is None and given is not None:
+        full = fill_same_grey(full, page.lightness, given, settings.grey_tolerance)
+    return full
+
+
+def compose_page(page: Page, colour_layer: np.ndarray) -> np.ndarray:
+    """The page's own lightness under the colour layer: uint8 RGB, ink as sharp as drawn."""
+    return compose.under_ink(page.lightness, colour_layer)
+
+
+# ---------------------------------------------------------------- steps 1-5, and 1-6
+
+
+def paint(colorizer: Colorizer, image: ImageLike, hints: Hints = None) -> tuple[np.ndarray, np.ndarray]:
+    """A page coloured, and its colour layer at full resolution."""
+    name = Path(image) if isinstance(image, (str, os.PathLike)) else None
+    page = analyse(load_page(image), hints, colorizer.settings, name)
+    (prediction,) = predict.predict(colorizer, [page.rgb], [page.hints])
+    colour_layer = compose_colour_layer(page, prediction, colorizer.settings)
+    return compose_page(page, colour_layer), colour_layer
+
+
+def paint_folder(
+    colorizer: Colorizer,
+    inputs: str | os.PathLike | Iterable[str | os.PathLike],
+    out_dir: str | os.PathLike,
+    options: folders.FolderOptions,
+) -> folders.FolderReport:
+    """Colour image files and folders of images into `out_dir` (folders.py says where each
+    goes); a file that cannot be read is reported and the others are still written."""
+    paths = folders.image_paths(inputs)
+    targets = folders.output_paths(paths, Path(out_dir), folders.FORMATS[options.fmt][1])
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    report = folders.FolderReport()
+    with tqdm(total=len(paths), desc="colorizing", unit="image", disable=not options.progress) as bar:
+        for batch in predict.batches(paths, options.batch_size):
+            pages = _load_batch(batch, colorizer.settings, options, report)
+            predictions = predict.predict(colorizer, [p.rgb for p in pages.values()], [p.hints for p in pages.values()])
+            for (path, page), prediction in zip(pages.items(), predictions, strict=True):
+                colour_layer = compose_colour_layer(page, prediction, colorizer.settings)
+                folders.write(compose_page(page, colour_layer), path, targets[path], options.fmt, report)
+                if options.layers:
+                    layer_file = folders.layer_path(targets[path])
+                    folders.write(compose.layer_to_rgb(colour_layer), path, layer_file, "png", report)
+            bar.update(len(batch))
+    return report
+
+
+def _load_batch(
+    paths: Sequence[Path], settings: PaintSettings, options: folders.FolderOptions, report: folders.FolderReport
+) -> dict[Path, Page]:
+    """The batch's pages analysed; unreadable and (if asked) coloured ones go to the report."""
+    pages = {}
+    for path in paths:
+        try:
+            rgb = data.load_image(path)
+        except data.DataError as e:
+            report.failed.append((path, str(e)))
+            continue
+        if options.skip_coloured and is_coloured(rgb, settings):
+            report.skipped_colored.append(path)
+        else:
+            pages[path] = analyse(rgb, options.hints, settings, path)
+    return pages

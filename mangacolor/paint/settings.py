@@ -1,0 +1,46 @@
+"""How a page is coloured around the network: every tunable of the colouring, in one frozen object.
+
+A `Colorizer` holds one `PaintSettings`; two colorizers in one process can differ,
+a test can vary a field without leaking state, and a sweep in bench/ builds one
+object per setting (`PaintSettings(tint_fade=4)`), never assigning to a module.
+Each field says why it has its value and which bench script measured it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PaintSettings:
+    """Settings of colouring pages; the defaults are what bench/ measured best on the validation split."""
+
+    # -- the network's pass
+    size: int | None = None  # working size in pixels; None: the run's training size, else 256
+    tile: bool = False  # predict on overlapping tiles of a larger copy: for pages whose details vanish at `size`
+    # -- classifying a page (classify.py)
+    ink_lightness: float = 60.0  # L* below which a pixel counts as ink
+    paper_lightness: float = 90.0  # L* above which a pixel counts as paper
+    line_art_midtones: float = 0.1  # a page with fewer mid-tone pixels than this share is a B&W drawing
+    coloured_chroma: float = 6.0  # mean C*ab above which a page counts as already coloured (--skip-colored)
+    # -- flattening a B&W drawing (flatten.py)
+    flatten: bool | None = None  # one colour per closed region: always, never, or on B&W drawings (None)
+    background_chroma: float = 30.0  # C*ab the paper around a drawing needs to keep its colour (bench/quality.py)
+    pocket_factor: float = 0.9  # a big enclosed pocket whose median factor is this or less is a pale fill
+    pocket_area: float = 0.02  # share of the page such a pocket needs: smaller are slivers (bench/layer_sweep.py)
+    trap_radius: int = 4  # trapped ball that finds the paper a drawing encloses, px of a 256 px copy (bench/quality.py)
+    # -- grayscale panels (compose.py)
+    tint_fade: float = 6.0  # C*ab a grayscale panel's colours lose: weak tints go (bench/layer_sweep.py, val split)
+    # -- the user's hints (hints.py, flatten.py)
+    near_hint: float = 0.06  # share of the page's long side a hint no outline closes around colours (val split)
+    grey_tolerance: float = 5.0  # L* of a bucket fill on grayscale panels (val split, 10 hints: 13.4 at 1.5, 12.3 at 5)
+
+    def replace(self, **changes: object) -> PaintSettings:
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def shows_factor(self) -> float:
+        """The colour layer's factor at or below which colour shows on white paper: it darkens
+        the paper to `paper_lightness`."""
+        return self.paper_lightness / 100.0
