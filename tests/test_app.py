@@ -7,14 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mangacolor import Config, data, models
+from mangacolor import Config, data, nets
 from mangacolor.app import add_hint, build_app, colorize_fn, example_pages, mark_hints
-from mangacolor.inference import Colorizer
+from mangacolor.paint import Colorizer
 
 
 @pytest.fixture
 def colorizer(tmp_path: Path) -> Colorizer:
-    generator = models.build_generator(Config(arch="unet", head="multiply", width=8, depth=3))
+    generator = nets.build_generator(Config(arch="unet", head="multiply", width=8, depth=3))
     generator.save(tmp_path / "g.keras")
     return Colorizer(tmp_path / "g.keras", size=64)
 
@@ -87,4 +87,4 @@ def test_clicks_become_hints_that_reach_the_model_and_can_be_cleared(colorizer: 
 def test_tiles_are_a_per_request_option(colorizer: Colorizer):
     page = np.full((300, 200, 3), 255, np.uint8)
     colorize_fn(colorizer)(page, True)
-    assert colorizer.tile is False  # shared by every user of the app: never changed
+    assert colorizer.settings.tile is False  # shared by every user of the app: never changed

@@ -31,11 +31,11 @@ def test_every_config_field_is_a_train_option_with_its_help_and_default():
 
 def test_train_options_round_trip_into_the_config():
     args = cli.build_parser().parse_args(
-        ["train", "--out", "x", "--arch", "dcgan", "--no-hints", "--series", "a", "b", "--image-size", "64"]
+        ["train", "--out", "x", "--arch", "dcgan", "--no-hint-input", "--series", "a", "b", "--image-size", "64"]
     )
     values = {f.name: getattr(args, f.name) for f in dataclasses.fields(Config)}
     config = Config(**{**values, "series": tuple(values["series"])})
-    assert (config.arch, config.hints, config.series, config.image_size) == ("dcgan", False, ("a", "b"), 64)
+    assert (config.arch, config.hint_input, config.series, config.image_size) == ("dcgan", False, ("a", "b"), 64)
     assert config.lr_decay is True and config.calibrate is True  # BooleanOptionalAction keeps the defaults
 
 
@@ -46,6 +46,18 @@ def test_an_old_run_whose_config_says_seed_loads_as_dcgan(tmp_path: Path):
     (tmp_path / "config.json").write_text(json.dumps(values))
     loaded = Config.load(tmp_path / "config.json")
     assert loaded.arch == "dcgan" and loaded.norm == "batch"
+
+
+def test_an_old_run_whose_config_says_hints_and_gray_loads_with_the_new_names(tmp_path: Path):
+    values = json.loads(Config(arch="unet", hint_input=True, simulation="grayscale").to_json())
+    values["hints"] = values.pop("hint_input")  # the names before issue 27
+    values["simulation"] = "gray"
+    (tmp_path / "config.json").write_text(json.dumps(values))
+    loaded = Config.load(tmp_path / "config.json")
+    assert loaded.hint_input is True and loaded.simulation == "grayscale"
+    del values["hints"]  # written before hints existed: none
+    (tmp_path / "config.json").write_text(json.dumps(values))
+    assert Config.load(tmp_path / "config.json").hint_input is False
 
 
 @pytest.mark.slow

@@ -12,9 +12,9 @@ import tensorflow as tf
 from PIL import Image
 from synthetic import write_shapes
 
-from mangacolor import data, manga, pipeline
+from mangacolor import data
 from mangacolor.config import SIMULATIONS
-from mangacolor.data import DataError, Pair, SkippedImageWarning
+from mangacolor.data import DataError, Pair, SkippedImageWarning, pipeline, simulation, sources
 
 # ---------------------------------------------------------------- sources
 
@@ -46,7 +46,7 @@ def test_kaggle_layout_is_found_and_loaded(tmp_path: Path):
                 (tmp_path / series / sub).mkdir(parents=True, exist_ok=True)
             shutil.copy(f, tmp_path / series / "colored" / f.name)
             Image.open(f).convert("L").save(tmp_path / series / "grayscale" / f.name)
-    assert data.kaggle_series(tmp_path) == ["black_clover", "one_punch"]
+    assert sources.kaggle_series(tmp_path) == ["black_clover", "one_punch"]
     pairs = data.find_pairs(tmp_path, split=None, series=["black_clover"])
     assert len(pairs) == 8 and all(p.bw and "grayscale" in p.bw for p in pairs)
     assert len(data.find_pairs(tmp_path, split=None)) == 12
@@ -245,7 +245,7 @@ def _ramp() -> tf.Tensor:
 
 def test_screentone_turns_greys_into_dots_and_keeps_ink_and_paper():
     ramp = _ramp()
-    tone = manga.screentone(ramp, period=4.0).numpy()
+    tone = simulation.screentone(ramp, period=4.0).numpy()
     assert set(np.unique(tone)) <= {0.0, 1.0}
     mid = tone[:, 28:36]
     assert 0.3 < mid.mean() < 0.7  # mid grey becomes about half dots
@@ -256,8 +256,8 @@ def test_screentone_turns_greys_into_dots_and_keeps_ink_and_paper():
 
 def test_ink_is_binary_and_degrade_stays_close():
     ramp = _ramp()
-    assert set(np.unique(manga.ink(ramp).numpy())) == {0.0, 1.0}
-    degraded = manga.degrade(ramp, 0.7, 50).numpy()
+    assert set(np.unique(simulation.ink(ramp).numpy())) == {0.0, 1.0}
+    degraded = simulation.degrade(ramp, 0.7, 50).numpy()
     assert degraded.shape == (64, 64, 1) and np.abs(degraded - ramp.numpy()).mean() < 0.05
 
 
@@ -272,4 +272,4 @@ def test_every_simulation_runs_in_the_pipeline(kind: str):
 
 def test_unknown_simulation_is_refused():
     with pytest.raises(ValueError, match="simulation must be one of"):
-        manga.simulate(_ramp(), "sepia")
+        simulation.simulate(_ramp(), "sepia")

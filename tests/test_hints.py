@@ -12,8 +12,11 @@ import tensorflow as tf
 from PIL import Image, ImageDraw
 from skimage import color as skcolor
 
-from mangacolor import data, heads, hints, metrics, models, pipeline
-from mangacolor.inference import Colorizer
+from mangacolor import Config, data, metrics, nets
+from mangacolor.data import hint_sampling, pipeline
+from mangacolor.data.hint_sampling import HintSampling
+from mangacolor.nets import heads
+from mangacolor.paint import Colorizer, hints
 
 
 def _flat_colour_image(size: int = 64) -> np.ndarray:
@@ -26,10 +29,10 @@ def _flat_colour_image(size: int = 64) -> np.ndarray:
 
 def test_sampled_hints_carry_the_targets_colour_where_the_mask_is():
     rgb = _flat_colour_image()
-    layer = hints.sample(tf.constant(rgb), 6, patch=3, seed=tf.constant([1, 2])).numpy()
+    layer = hint_sampling.sample(tf.constant(rgb), 6, patch=3, seed=tf.constant([1, 2])).numpy()
     mask = layer[..., -1] > 0.5
     assert 9 <= mask.sum() <= 6 * 9
-    lab = hints.decode(layer[..., :3][mask])
+    lab = hint_sampling.decode(layer[..., :3][mask])
     truth = skcolor.rgb2lab(rgb)[mask]
     inner = np.abs(np.arange(64) - 32)[None, :].repeat(64, 0)[mask] > 2  # away from the red-blue edge
     assert np.abs(lab - truth)[inner].max() < 1.0
@@ -39,10 +42,22 @@ def test_sampled_hints_carry_the_targets_colour_where_the_mask_is():
 def test_training_hints_vary_in_number_and_some_images_get_none():
     rgb = tf.constant(_flat_colour_image())
     tf.random.set_seed(0)
-    counts = [int(hints.random_hints(rgb)[..., -1].numpy().sum() > 0) for _ in range(60)]
-    assert 15 < counts.count(0) < 45  # about half with none (hints.NO_HINT_FRACTION)
-    evaluation = [hints.fixed_hints(rgb, 5).numpy() for _ in range(2)]
+    counts = [int(hint_sampling.random_hints(rgb)[..., -1].numpy().sum() > 0) for _ in range(60)]
+    assert 15 < counts.count(0) < 45  # about half with none (HintSampling().no_hint_fraction)
+    evaluation = [hint_sampling.fixed_hints(rgb, 5).numpy() for _ in range(2)]
     np.testing.assert_array_equal(*evaluation)  # the same hints every time
+
+
+def test_the_training_hint_rates_are_a_setting_not_a_module_constant():
+    rgb = tf.constant(_flat_colour_image())
+    tf.random.set_seed(0)
+    always = HintSampling(no_hint_fraction=0.0)
+    assert all(hint_sampling.random_hints(rgb, always)[..., -1].numpy().sum() > 0 for _ in range(20))
+    never = HintSampling(no_hint_fraction=1.0)
+    assert all(hint_sampling.random_hints(rgb, never)[..., -1].numpy().sum() == 0 for _ in range(20))
+    one_pixel = HintSampling(no_hint_fraction=0.0, max_hints=1, patches=(1,))
+    assert all(hint_sampling.random_hints(rgb, one_pixel)[..., -1].numpy().sum() == 1 for _ in range(20))
+    assert HintSampling() == HintSampling(0.5, 8.0, 32, (1, 3, 5))  # the defaults are untouched
 
 
 def test_evaluation_hints_fall_inside_fills_not_on_outlines():
@@ -52,26 +67,32 @@ def test_evaluation_hints_fall_inside_fills_not_on_outlines():
     rgb = np.ones((64, 64, 3), np.float32)
     rgb[r < 20] = (0.1, 0.2, 0.85)
     rgb[(r >= 18) & (r < 20)] = 0.0
-    layer = hints.fixed_hints(tf.constant(rgb), 20).numpy()
+    layer = hint_sampling.fixed_hints(tf.constant(rgb), 20).numpy()
     mask = layer[..., -1] > 0.5
     assert mask.any() and (r[mask] < 17).all(), r[mask].max()
-    np.testing.assert_allclose(hints.decode(layer[..., :3][mask]), skcolor.rgb2lab(rgb)[mask], atol=0.5)
+    np.testing.assert_allclose(hint_sampling.decode(layer[..., :3][mask]), skcolor.rgb2lab(rgb)[mask], atol=0.5)
 
 
 def test_the_pipeline_adds_a_hint_layer_after_the_bw_channel():
     pairs = data.find_pairs(split="val")[:4]
-    inputs, _ = next(iter(pipeline.make_dataset(pairs, 64, 4, training=False, hints=5)))
+    inputs, _ = next(iter(pipeline.make_dataset(pairs, 64, 4, training=False, hint_sampling=5)))
     assert inputs.shape == (4, 64, 64, 5)
     assert (inputs[..., -1].numpy().reshape(4, -1).sum(axis=1) >= 9).all()
+    sampled = HintSampling(no_hint_fraction=0.0)  # training's random hints, every image given some
+    inputs, _ = next(iter(pipeline.make_dataset(pairs, 64, 4, training=True, hint_sampling=sampled)))
+    assert inputs.shape == (4, 64, 64, 5)
+    assert (inputs[..., -1].numpy().reshape(4, -1).sum(axis=1) > 0).all()
+    inputs, _ = next(iter(pipeline.make_dataset(pairs, 64, 4, training=False, hint_sampling=None)))
+    assert inputs.shape == (4, 64, 64, 1)
 
 
 def test_points_on_a_non_square_page_land_where_they_were_given():
     page_shape, shape = (300, 700, 3), (30, 70)
-    layer = hints.points_layer([hints.Point(650, 50, (0, 0, 255))], page_shape, shape)
+    layer = hints.points_channels([hints.Point(650, 50, (0, 0, 255))], page_shape, shape)
     ys, xs = np.nonzero(layer[..., -1])
     assert abs(ys.mean() - 5) <= 1 and abs(xs.mean() - 65) <= 1
     with pytest.raises(ValueError, match="outside the page"):
-        hints.points_layer([hints.Point(700, 10, (0, 0, 0))], page_shape, shape)
+        hints.points_channels([hints.Point(700, 10, (0, 0, 0))], page_shape, shape)
 
 
 def _hint_painter() -> keras.Model:
@@ -127,7 +148,7 @@ def test_bad_hint_files_and_colours_get_clear_errors(tmp_path: Path):
 
 
 def test_hints_for_a_model_without_hint_input_are_refused():
-    generator = models.build_generator(models.Config(hints=False, width=8, depth=3))
+    generator = nets.build_generator(Config(hint_input=False, width=8, depth=3))
     with pytest.raises(ValueError, match="takes no colour hints"):
         Colorizer(generator, size=64).colorize(
             np.full((64, 64, 3), 200, np.uint8), hints=[hints.Point(1, 1, (0, 0, 0))]
@@ -136,7 +157,7 @@ def test_hints_for_a_model_without_hint_input_are_refused():
 
 def test_hint_error_is_small_where_the_output_takes_the_hinted_colour():
     rgb = _flat_colour_image()
-    layer = hints.sample(tf.constant(rgb), 5, patch=3, seed=tf.constant([3, 4])).numpy()
+    layer = hint_sampling.sample(tf.constant(rgb), 5, patch=3, seed=tf.constant([3, 4])).numpy()
     image = np.round(rgb * 255).astype(np.uint8)
     assert metrics.hint_error(image, layer) < 1.5
     assert metrics.hint_error(np.full_like(image, 128), layer) > 20

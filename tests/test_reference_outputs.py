@@ -18,9 +18,8 @@ import pytest
 from PIL import Image
 
 from mangacolor import data
-from mangacolor.hints import Point
-from mangacolor.inference import Colorizer
-from mangacolor.training import _cpu_flags
+from mangacolor.paint import Colorizer, Point
+from mangacolor.train.precision import cpu_flags
 
 REFERENCE = Path(__file__).parent / "reference" / "shipped_bw"
 RECORDED_ON = json.loads((REFERENCE / "recorded_on.json").read_text())
@@ -50,7 +49,7 @@ def test_the_shipped_model_paints_what_it_painted_before(name: str, colorizer: C
     expected = np.asarray(Image.open(REFERENCE / f"{name}.png"))
     got = colorizer.colorize(page, hints=hints)
     assert got.shape == expected.shape
-    if set(RECORDED_ON["isa"]) <= _cpu_flags():
+    if set(RECORDED_ON["isa"]) <= cpu_flags():
         np.testing.assert_array_equal(got, expected)
     else:
         difference = np.abs(got.astype(int) - expected.astype(int))
