@@ -17,6 +17,7 @@ colours. The colorized page and its colour layer each have a download button.
 import copy
 import os
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 from tqdm import TqdmWarning
@@ -93,6 +94,38 @@ def _readable_upload(gr, image):
     return image
 
 
+def _widgets(gr, takes_hints: bool) -> SimpleNamespace:
+    """The page's layout: the upload, the result and its colour layer, examples, the hint
+    picker and the buttons, created inside the Blocks that calls this."""
+    gr.Markdown(
+        "# mangacolor\nUpload a black-and-white manga page or drawing, or click an example: it comes "
+        "back in colour, at its full size, with its lines untouched. "
+        + ("Click on the page below it to place a colour hint (the picker's colour)." if takes_hints else "")
+    )
+    w = SimpleNamespace(hints=gr.State([]))
+    with gr.Row():
+        w.source = _readable_upload(gr, gr.Image(label="B&W input", type="numpy", image_mode="RGB", elem_id="source"))
+        w.result = gr.Image(label="colorized", type="numpy", format="png", elem_id="result")
+        w.layer = gr.Image(
+            label="colour layer (lay it under your line art, Multiply)", type="numpy", format="png", elem_id="layer"
+        )
+    w.examples = gr.Examples(example_pages(), w.source, label="examples: click one", elem_id="examples")
+    w.marked = gr.Image(
+        label="click here to place a hint",
+        type="numpy",
+        format="png",  # lossless: sharp lines, and the hint squares in their exact colours
+        interactive=False,
+        visible=takes_hints,
+        elem_id="marked",
+    )
+    with gr.Row():
+        w.tile = gr.Checkbox(label="tiles (very large pages: more detail in the colour, slower)")
+        w.picked = gr.ColorPicker(value=DEFAULT_HINT_COLOUR, label="hint colour", visible=takes_hints, elem_id="picker")
+        w.clear = gr.Button("Clear hints", visible=takes_hints)
+    w.button = gr.Button("Colorize", variant="primary")
+    return w
+
+
 def build_app(model: str | os.PathLike | Colorizer | None = None):
     """A Gradio Blocks app around a Colorizer (a run directory, a .keras file, a Colorizer, or
     None: the shipped model)."""
@@ -115,41 +148,10 @@ def build_app(model: str | os.PathLike | Colorizer | None = None):
         return (*colour(image, tile, []), [], image)
 
     with gr.Blocks(title="mangacolor") as app:
-        gr.Markdown(
-            "# mangacolor\nUpload a black-and-white manga page or drawing, or click an example: it comes "
-            "back in colour, at its full size, with its lines untouched. "
-            + (
-                "Click on the page below it to place a colour hint (the picker's colour)."
-                if colorizer.takes_hints
-                else ""
-            )
-        )
-        hints = gr.State([])
-        with gr.Row():
-            source = _readable_upload(gr, gr.Image(label="B&W input", type="numpy", image_mode="RGB", elem_id="source"))
-            result = gr.Image(label="colorized", type="numpy", format="png", elem_id="result")
-            layer = gr.Image(
-                label="colour layer (lay it under your line art, Multiply)", type="numpy", format="png", elem_id="layer"
-            )
-        examples = gr.Examples(example_pages(), source, label="examples: click one", elem_id="examples")
-        marked = gr.Image(
-            label="click here to place a hint",
-            type="numpy",
-            format="png",  # lossless: sharp lines, and the hint squares in their exact colours
-            interactive=False,
-            visible=colorizer.takes_hints,
-            elem_id="marked",
-        )
-        with gr.Row():
-            tile = gr.Checkbox(label="tiles (very large pages: more detail in the colour, slower)")
-            picked = gr.ColorPicker(
-                value=DEFAULT_HINT_COLOUR, label="hint colour", visible=colorizer.takes_hints, elem_id="picker"
-            )
-            clear = gr.Button("Clear hints", visible=colorizer.takes_hints)
-        button = gr.Button("Colorize", variant="primary")
-        button.click(colour, [source, tile, hints], [result, layer])
-        marked.select(click, [source, tile, hints, picked], [result, layer, hints, marked])
-        clear.click(fresh, [source, tile], [result, layer, hints, marked])
-        examples.load_input_event.then(fresh, [source, tile], [result, layer, hints, marked])
-        source.change(lambda image: ([], image), source, [hints, marked])
+        w = _widgets(gr, colorizer.takes_hints)
+        w.button.click(colour, [w.source, w.tile, w.hints], [w.result, w.layer])
+        w.marked.select(click, [w.source, w.tile, w.hints, w.picked], [w.result, w.layer, w.hints, w.marked])
+        w.clear.click(fresh, [w.source, w.tile], [w.result, w.layer, w.hints, w.marked])
+        w.examples.load_input_event.then(fresh, [w.source, w.tile], [w.result, w.layer, w.hints, w.marked])
+        w.source.change(lambda image: ([], image), w.source, [w.hints, w.marked])
     return app

@@ -56,7 +56,7 @@ class Config:
     width: int | None = setting(None, "filters of the first layer (default: the architecture's)")
     dropout: float = setting(0.5, "U-Net: pix2pix's dropout in the first three decoder blocks")
     norm: str = setting("batch", "U-Net normalisation: batch (pix2pix's) or group (no running statistics)", NORMS)
-    hint_input: bool | None = setting(None, "a colour-hint input, trained with hints sampled from the targets (default: U-Net)")
+    hint_input: bool | None = setting(None, "a colour-hint input, trained on hints from the targets (default: U-Net)")
     image_size: int = setting(256, "training size in pixels")
     # Optimisation: the seed's batch 32, 100 epochs, Adam(2e-4, 0.5) and L1 weight 100; the
     # warm-up, decay and chroma weight are ours, measured in bench/quality_ablation.csv.
@@ -80,6 +80,7 @@ class Config:
     def validate(self) -> None:
         """Check every setting before any work starts; a ValueError names the setting,
         its command-line option, the value and what is allowed."""
+
         def fail(name: str, problem: str) -> None:
             raise invalid(name, getattr(self, name), problem)
 

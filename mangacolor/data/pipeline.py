@@ -78,17 +78,27 @@ def make_dataset(
     manga-style B&W by `simulation`, or the real B&W file where the source has
     one; with `hint_sampling`, hint channels follow (B, S, S, 5: see hint_sampling.py):
     a HintSampling samples hints from the target at its rates, as in training; an
-    integer N gives exactly N (the same every time; 0 is the automatic mode). Targets are (B, S, S, 3) RGB.
-    Decoding runs in parallel; decoded images are cached in memory when the whole
-    set fits in CACHE_LIMIT_BYTES (override with `cache`); training adds shuffling,
-    random flips and random resized crops.
-    Corrupt files are skipped with a SkippedImageWarning and counted in `skipped`.
+    integer N gives exactly N (the same every time; 0 is the automatic mode). Targets are
+    (B, S, S, 3) RGB. Decoded images are cached in memory when the whole set fits in
+    CACHE_LIMIT_BYTES (override with `cache`); training adds shuffling, random flips and
+    random resized crops. Corrupt files are skipped with a warning and counted in `skipped`.
     """
     if not pairs:
         raise DataError("no images to load: the data source or split is empty")
-    skipped = skipped if skipped is not None else SkippedFiles()
     if cache is None:
         cache = len(pairs) * image_size * image_size * 4 <= CACHE_LIMIT_BYTES
+    ds = _decoded(pairs, image_size, training, cache, seed, skipped if skipped is not None else SkippedFiles())
+    example = functools.partial(
+        _example, size=image_size, training=training, simulation=simulation, hint_sampling=hint_sampling
+    )
+    ds = ds.map(example, num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
+
+
+def _decoded(
+    pairs: Sequence[Pair], image_size: int, training: bool, cache: bool, seed: int | None, skipped: SkippedFiles
+) -> tf.data.Dataset:
+    """Pairs decoded in parallel and fitted to squares (uint8), cached and shuffled as asked."""
     autotune = tf.data.AUTOTUNE
     ds = tf.data.Dataset.from_tensor_slices(([p.color for p in pairs], [p.bw or "" for p in pairs]))
     if training and not cache:
@@ -100,9 +110,7 @@ def make_dataset(
         ds = ds.cache()
     if training and cache:
         ds = ds.shuffle(len(pairs), seed=seed, reshuffle_each_iteration=True)
-    example = functools.partial(_example, size=image_size, training=training, simulation=simulation, hint_sampling=hint_sampling)
-    ds = ds.map(example, num_parallel_calls=autotune)
-    return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(autotune)
+    return ds
 
 
 def _decode(color_path: tf.Tensor, bw_path: tf.Tensor, skipped: SkippedFiles) -> tuple[tf.Tensor, tf.Tensor]:

@@ -65,9 +65,7 @@ def region_medians(layer: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return medians
 
 
-def flatten(
-    layer: np.ndarray, lightness: np.ndarray, hints: np.ndarray | None, settings: PaintSettings
-) -> np.ndarray:
+def flatten(layer: np.ndarray, lightness: np.ndarray, hints: np.ndarray | None, settings: PaintSettings) -> np.ndarray:
     """One colour per closed region of the drawing: a new (H, W, 3) colour layer.
 
     `layer` is the predicted (factor, a*, b*) at the page's resolution, `lightness`

@@ -94,8 +94,10 @@ def scribble_channels(scribble: Image.Image | np.ndarray, shape: tuple[int, int]
 Hints = Sequence[Point] | Image.Image | np.ndarray | str | os.PathLike | None
 
 
-def hint_channels(hints: Hints, page_shape: tuple[int, ...], shape: tuple[int, int], page: str | None = None) -> np.ndarray:
-    """Any form of user hints as a hint channels of `shape`: points, a scribble (image, array or
+def hint_channels(
+    hints: Hints, page_shape: tuple[int, ...], shape: tuple[int, int], page: str | None = None
+) -> np.ndarray:
+    """Any form of user hints as hint channels of `shape`: points, a scribble (image, array or
     .png path), a JSON hint file, ready (H, W, 4) hint channels in page coordinates, or None."""
     if hints is None:
         return np.zeros((*shape, CHANNELS), np.float32)

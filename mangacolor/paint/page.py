@@ -81,7 +81,7 @@ def _array_to_pil(array: np.ndarray) -> Image.Image:
 
 
 def classify(lightness: np.ndarray, settings: PaintSettings) -> PageKind:
-    """"drawing" for black ink on white paper (or screentone dots): nearly every pixel is ink
+    """ "drawing" for black ink on white paper (or screentone dots): nearly every pixel is ink
     or paper; "grayscale" for a panel with shading, many of whose pixels are mid-tones.
 
     `lightness` is L* (0-100) of the page at full resolution: downscaling would blur

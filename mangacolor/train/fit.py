@@ -21,6 +21,7 @@ from mangacolor.config import Config, check_time_limit
 from mangacolor.data.hint_sampling import HintSampling
 from mangacolor.files import WriteError
 from mangacolor.nets import uses_hint_input
+from mangacolor.train.calibrate import calibrate_chroma_gain, recalibrate_batchnorm, restore_best
 from mangacolor.train.callbacks import (
     AdversarialWarmup,
     GeneratorCheckpoint,
@@ -30,7 +31,6 @@ from mangacolor.train.callbacks import (
     TerminateOnNaNWithAdvice,
     TimeBudget,
 )
-from mangacolor.train.calibrate import calibrate_chroma_gain, recalibrate_batchnorm, restore_best
 from mangacolor.train.gan import ColorizationGAN, build_gan
 from mangacolor.train.precision import choose_precision
 from mangacolor.train.runs import Backup, backup_epoch, prepare_run, save_generator
