@@ -1,5 +1,5 @@
 """Where a model's error on line art lies: on the ink, inside the regions the ink closes, or on
-the paper around the drawing (regions touching the border, as `flatten.regions` finds them).
+the paper around the drawing (regions touching the border, as `paint.flatten.regions` finds them).
 
     python bench/error_by_area.py RUN [--split test]
 
@@ -16,17 +16,19 @@ import numpy as np
 from skimage import color as skcolor
 from test_split import held_out
 
-from mangacolor import compose, metrics
-from mangacolor import flatten as flat
-from mangacolor.inference import Colorizer
+from mangacolor import metrics
+from mangacolor.color import to_uint8
+from mangacolor.paint import Colorizer
+from mangacolor.paint.compose import lightness
+from mangacolor.paint.flatten import regions
 
 AREAS = ("ink", "inside", "outside")
 OUTPUTS = ("flattened", "not flattened", "input unchanged")
 
 
-def areas(page: np.ndarray) -> dict[str, np.ndarray]:
+def areas(page: np.ndarray, ink_lightness: float) -> dict[str, np.ndarray]:
     """The page's ink, the paper its ink encloses, and the paper around the drawing: boolean masks."""
-    labels, background = flat.regions(compose.lightness(page))
+    labels, background = regions(lightness(page), ink_lightness)
     ink, outside = labels == 0, np.isin(labels, background)
     return {"ink": ink, "inside": ~ink & ~outside, "outside": outside}
 
@@ -40,13 +42,13 @@ def main() -> None:
     # totals[pixels][area] = [pixel count, summed CIEDE2000 of each output]
     totals = {p: {a: np.zeros(1 + len(OUTPUTS)) for a in AREAS} for p in ("coloured", "all")}
     for inputs, targets in held_out(flattened, "lineart", 0, args.split)[1]:
-        pages, truths = metrics.gray_copy(inputs), metrics.to_uint8(targets)
+        pages, truths = metrics.unchanged_input(inputs), to_uint8(targets)
         outputs = zip(flattened.colorize_inputs(inputs), plain.colorize_inputs(inputs), pages, strict=True)
         for page, truth, images in zip(pages, truths, outputs, strict=True):
             lab = skcolor.rgb2lab(truth)
             errors = [skcolor.deltaE_ciede2000(skcolor.rgb2lab(image), lab) for image in images]
             coloured = np.hypot(lab[..., 1], lab[..., 2]) > metrics.CHROMA_THRESHOLD
-            for area, mask in areas(page).items():
+            for area, mask in areas(page, flattened.settings.ink_lightness).items():
                 for pixels, chosen in (("coloured", mask & coloured), ("all", mask)):
                     totals[pixels][area] += [chosen.sum(), *(e[chosen].sum() for e in errors)]
     print(f"{args.run}, {args.split} split, line art\n")

@@ -3,7 +3,7 @@
     python bench/inference.py [--model RUN_OR_KERAS] [--sizes 1654x2339,4000x6000] [--panels 64] [--repeat 3]
 
 Pages are synthetic: the bundled B&W drawings laid out on white paper (1654 x 2339
-is A4 at 200 dpi), so they are B&W drawings and flattened by region (flatten.py);
+is A4 at 200 dpi), so they are B&W drawings and flattened by region (paint/flatten.py);
 each page is also timed without flattening, to show what flattening costs. Each
 case runs in a fresh subprocess, so its peak RSS (ru_maxrss) is its own; the
 model is called once on a small page first, so the times leave out start-up and
@@ -64,10 +64,10 @@ def _peak_rss_mb() -> float:
 
 def run_case(args: argparse.Namespace) -> dict[str, float]:
     """Colorize one page or one folder; seconds and memory, measured after a warm-up."""
-    from mangacolor import Config, models
-    from mangacolor.inference import Colorizer
+    from mangacolor import Config, nets
+    from mangacolor.paint import Colorizer
 
-    model = args.model or models.build_generator(Config())
+    model = args.model or nets.build_generator(Config())
     colorizer = Colorizer(model, size=args.size, tile=args.tile, flatten=None if args.flatten else False)
     colorizer.colorize(np.full((1024, 768), 255, np.uint8))
     baseline = _peak_rss_mb()

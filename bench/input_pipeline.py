@@ -14,7 +14,7 @@ import argparse
 from train_throughput import trainer
 
 import mangacolor  # noqa: F401
-from mangacolor import Config, data, pipeline
+from mangacolor import Config, data
 from mangacolor.config import SIMULATIONS
 
 
@@ -28,7 +28,7 @@ def main() -> None:
     rows = []
     for cache in (False, True):
         for simulation in SIMULATIONS:
-            ds = pipeline.make_dataset(
+            ds = data.make_dataset(
                 pairs,
                 args.image_size,
                 args.batch_size,
@@ -40,7 +40,7 @@ def main() -> None:
                 (
                     simulation,
                     "cached" if cache else "from files",
-                    pipeline.measure_throughput(ds, args.batches),
+                    data.measure_throughput(ds, args.batches),
                 )
             )
     config = Config(image_size=args.image_size, batch_size=args.batch_size)

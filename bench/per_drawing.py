@@ -20,7 +20,7 @@ from test_split import held_out
 import mangacolor  # noqa: F401  (registers custom layers)
 from mangacolor import metrics, visualize
 from mangacolor.color import to_uint8
-from mangacolor.inference import Colorizer
+from mangacolor.paint import Colorizer
 
 
 def per_drawing(run: str, kind: str) -> list[dict]:
@@ -30,7 +30,7 @@ def per_drawing(run: str, kind: str) -> list[dict]:
     pairs, ds = held_out(colorizer, kind, 0)
     rows, names = [], iter(Path(p.color).stem for p in pairs)
     for inputs, target in ds:
-        fake, truth, given = colorizer.colorize_inputs(inputs), to_uint8(target), metrics.gray_copy(inputs)
+        fake, truth, given = colorizer.colorize_inputs(inputs), to_uint8(target), metrics.unchanged_input(inputs)
         for f, t, g in zip(fake, truth, given, strict=True):
             rows.append(
                 {

@@ -20,17 +20,17 @@ CASE = r"""
 import json, resource, sys, time
 import numpy as np
 import mangacolor
-from mangacolor import data, pipeline
+from mangacolor import data
 folder, size, batch, case = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 start, images = time.perf_counter(), 0
 if case == "stream":
     pairs = data.find_pairs(folder, split=None)
-    for gray, target in pipeline.make_dataset(pairs, size, batch, training=True, simulation="manga"):
+    for gray, target in data.make_dataset(pairs, size, batch, training=True, simulation="manga"):
         images += int(gray.shape[0])
 else:  # the seed's way: every image resized and held as float32 arrays
     files = data.list_images(folder)
-    colour = np.stack([np.asarray(pipeline.fit_square(data.load_image(f), size, 255.0)) / 127.5 - 1 for f in files])
+    colour = np.stack([np.asarray(data.fit_square(data.load_image(f), size, 255.0)) / 127.5 - 1 for f in files])
     gray = colour.mean(axis=-1, keepdims=True)
     images = len(colour)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20

@@ -2,10 +2,10 @@
 
 Each run is scored on every input kind of --inputs (default: grayscale, the
 seed's input, and line art, a B&W drawing), through the same pipeline a user
-gets (inference.Colorizer: full resolution, flattening by region on B&W
+gets (paint.Colorizer: full resolution, flattening by region on B&W
 drawings), and on line art without flattening too. Each score appends a row to
 bench/quality_ablation.csv (setting, input, flattening, budget, epochs reached,
-every metric of mangacolor.metrics for the model and for returning the input)
+every metric of mangacolor.metrics for the model and for returning the input unchanged)
 and saves a grid of the same 8 validation images to bench/quality_grids/NAME-INPUT.png.
 
     python bench/quality.py NAME --minutes 15 [--split val] [--score-only] [-- train options]
@@ -27,9 +27,9 @@ import keras
 import numpy as np
 
 import mangacolor  # noqa: F401  (registers custom layers)
-from mangacolor import cli, data, metrics, pipeline, visualize
-from mangacolor.inference import Colorizer
-from mangacolor.runs import read_history
+from mangacolor import cli, data, metrics, nets, visualize
+from mangacolor.paint import Colorizer
+from mangacolor.train import read_history
 
 HERE = Path(__file__).resolve().parent
 
@@ -40,7 +40,7 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=15.0)
     parser.add_argument("--split", default="val")
     parser.add_argument("--runs", default=str(HERE / "runs"))
-    parser.add_argument("--inputs", default="gray,lineart", help="input kinds to score on (SIMULATIONS)")
+    parser.add_argument("--inputs", default="grayscale,lineart", help="input kinds to score on (SIMULATIONS)")
     parser.add_argument("--score-only", action="store_true", help="score the existing run NAME, do not train")
     argv = sys.argv[1:]
     split_at = argv.index("--") if "--" in argv else len(argv)
@@ -65,7 +65,7 @@ def main() -> None:
         "split": args.split,
     }
     for kind in args.inputs.split(","):
-        for flatten in (None, False) if kind != "gray" else (None,):
+        for flatten in (None, False) if kind != "grayscale" else (None,):
             scores = score(run, config, args.split, kind, flatten, grid=flatten is None)
             append_row(HERE / "quality_ablation.csv", {**row, **scores})
 
@@ -74,11 +74,11 @@ def score(run: Path, config: mangacolor.Config, split: str, kind: str, flatten: 
     """Metrics of the run's generator on one input kind, as a user gets them."""
     colorizer = Colorizer(run, flatten=flatten)
     pairs = data.find_pairs(config.data, split, config.series)
-    ds = pipeline.make_dataset(pairs, config.image_size, 16, training=False, simulation=kind)
+    ds = data.make_dataset(pairs, config.image_size, 16, training=False, simulation=kind)
     results = metrics.evaluate(colorizer.colorize_inputs, ds)
     print(f"{run.name}, input {kind}, flatten {flatten}:\n{metrics.format_table(results)}")
     row = {"input": kind, "flatten": "auto" if flatten is None else "off", "chroma_gain": chroma_gain(colorizer.model)}
-    for who in ("model", "gray"):
+    for who in ("model", "unchanged"):
         row |= {f"{who}_{k}": round(results[who][k], 3) for k in metrics.METRICS}
     gray, target = next(iter(ds.unbatch().batch(8)))
     fake = colorizer.colorize_inputs(gray)
@@ -92,7 +92,7 @@ def score(run: Path, config: mangacolor.Config, split: str, kind: str, flatten: 
 
 def chroma_gain(generator: keras.Model) -> float:
     """The Lab head's calibrated chroma gain (1 for RGB heads)."""
-    head = mangacolor.models.lab_head(generator)
+    head = nets.lab_head(generator)
     return round(float(head.chroma_gain.numpy()), 2) if head is not None else 1.0
 
 

@@ -1,6 +1,6 @@
 """Score trained models on the test split for every input kind, hint count and flattening choice.
 
-    python bench/test_split.py RUN [RUN ...] [--inputs gray,lineart,lineart_tone] [--hints 0,1,5,10]
+    python bench/test_split.py RUN [RUN ...] [--inputs grayscale,lineart,lineart_tone] [--hints 0,1,5,10]
 
 Each score is `mangacolor evaluate --model RUN --simulation INPUT --hints N [--no-flatten]`
 (the full inference pipeline: what a user gets), beside returning the input unchanged;
@@ -17,8 +17,8 @@ from pathlib import Path
 import tensorflow as tf
 
 import mangacolor  # noqa: F401  (registers custom layers)
-from mangacolor import data, metrics, pipeline
-from mangacolor.inference import Colorizer
+from mangacolor import data, metrics
+from mangacolor.paint import Colorizer
 
 HERE = Path(__file__).resolve().parent
 COLUMNS = ("deltaE2000", "deltaE2000_chroma", "deltaE2000_hints", "colorfulness_ratio", "psnr")
@@ -31,7 +31,7 @@ def held_out(
     hints sampled from each target (none for a model without a hint input)."""
     pairs = data.find_pairs(None, split)
     given = hints if colorizer.takes_hints else None
-    return pairs, pipeline.make_dataset(pairs, colorizer.size, 16, training=False, simulation=kind, hints=given)
+    return pairs, data.make_dataset(pairs, colorizer.size, 16, training=False, simulation=kind, hint_sampling=given)
 
 
 def score(run: str, kind: str, hints: int, flatten: bool | None) -> dict[str, float]:
@@ -42,13 +42,13 @@ def score(run: str, kind: str, hints: int, flatten: bool | None) -> dict[str, fl
 def columns(results: dict[str, dict[str, float]]) -> dict[str, float]:
     """A row's scores: COLUMNS for the model and for returning the input unchanged."""
     row = {f"model_{k}": round(results["model"][k], 3) for k in COLUMNS}
-    return row | {f"input_{k}": round(results["gray"][k], 3) for k in COLUMNS}
+    return row | {f"input_{k}": round(results["unchanged"][k], 3) for k in COLUMNS}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("runs", nargs="+")
-    parser.add_argument("--inputs", default="gray,lineart,lineart_tone")
+    parser.add_argument("--inputs", default="grayscale,lineart,lineart_tone")
     parser.add_argument("--hints", default="0,1,5,10")
     args = parser.parse_args()
     rows = []
@@ -56,7 +56,7 @@ def main() -> None:
         takes_hints = Colorizer(run).takes_hints
         for kind in args.inputs.split(","):
             counts = [int(n) for n in args.hints.split(",")] if takes_hints else [0]
-            cases = [(n, None) for n in counts] + ([(0, False)] if kind != "gray" else [])
+            cases = [(n, None) for n in counts] + ([(0, False)] if kind != "grayscale" else [])
             for n, flatten in cases:
                 results = score(run, kind, n, flatten)
                 setting = {"run": Path(run).name, "input": kind, "hints": n}

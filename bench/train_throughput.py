@@ -26,8 +26,9 @@ import numpy as np
 import tensorflow as tf
 
 import mangacolor  # noqa: F401
-from mangacolor import Config, data, models, pipeline
-from mangacolor.training import build_gan
+from mangacolor import Config, data, nets
+from mangacolor.data.hint_sampling import HintSampling
+from mangacolor.train import build_gan
 
 
 def matmul_peak(dtype: tf.DType = tf.float32, n: int = 2048, repeats: int = 5) -> float:
@@ -46,13 +47,11 @@ def matmul_peak(dtype: tf.DType = tf.float32, n: int = 2048, repeats: int = 5) -
 def seed_loop(config: Config, images: int, steps: int, repeats: int) -> float:
     """The seed's loop: arrays in memory, float32, GradientTape; returns images/s (median)."""
     pairs = data.find_pairs(split="train")[:images]
-    colour = np.stack(
-        [np.asarray(pipeline.fit_square(data.load_image(p.color), config.image_size, 255.0)) for p in pairs]
-    )
+    colour = np.stack([np.asarray(data.fit_square(data.load_image(p.color), config.image_size, 255.0)) for p in pairs])
     target = (colour / 127.5 - 1.0).astype(np.float32)
     gray = target.mean(axis=-1, keepdims=True)
-    generator = models.dcgan_generator(config.image_size)
-    discriminator = models.dcgan_discriminator(config.image_size)
+    generator = nets.dcgan_generator(config.image_size)
+    discriminator = nets.dcgan_discriminator(config.image_size)
     g_opt, d_opt = keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5)
     bce = keras.losses.BinaryCrossentropy()
 
@@ -112,8 +111,8 @@ def trainer(config: Config, images: int, steps: int, repeats: int, policy: str, 
         gan = build_gan(config, policy)
         gan.adversarial = adversarial
         pairs = data.find_pairs(split="train")[:images]
-        hints = "random" if models.hints_enabled(config) else None
-        ds = pipeline.make_dataset(pairs, config.image_size, config.batch_size, drop_remainder=True, hints=hints)
+        sampling = HintSampling() if nets.uses_hint_input(config) else None
+        ds = data.make_dataset(pairs, config.image_size, config.batch_size, drop_remainder=True, hint_sampling=sampling)
         ds = ds.repeat()
         rate = _Rate(config.batch_size)
         gan.fit(ds, epochs=repeats + 1, steps_per_epoch=steps, callbacks=[rate], verbose=0)
@@ -148,8 +147,8 @@ def main() -> None:
             batch_size=args.batch_size,
             width=64 if arch == "dcgan" else args.default_width,
         )
-        g_flops = models.flops_per_image(models.build_generator(config, config.image_size))
-        d_flops = 2 * models.flops_per_image(models.build_discriminator(config))
+        g_flops = nets.flops_per_image(nets.build_generator(config, config.image_size))
+        d_flops = 2 * nets.flops_per_image(nets.build_discriminator(config))
         cases, flops = {}, {}
         if arch == "dcgan":
             cases["seed_loop"] = seed_loop(config, args.images, args.steps, args.repeats)
