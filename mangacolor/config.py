@@ -131,12 +131,12 @@ class Config:
     @classmethod
     def load(cls, path: str | os.PathLike) -> Config:
         values = json.loads(Path(path).read_text())
+        if "hints" in values:  # its name before 0.3: renamed before unknown names are refused
+            values["hint_input"] = values.pop("hints")
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
             raise ValueError(f"{path}: unknown settings {unknown}")
-        if "hints" in values:  # its name before 0.3
-            values["hint_input"] = values.pop("hints")
         values.setdefault("hint_input", False)  # runs from before hints existed had none
         values.setdefault("norm", "batch")  # nor GroupNorm
         if values.get("simulation") == "gray":

@@ -13,9 +13,9 @@ from PIL import Image
 from skimage import color as skcolor
 from synthetic import shapes_image, write_shapes
 
-from mangacolor import Config, cli, metrics, models
-from mangacolor.folders import is_colored
-from mangacolor.inference import Colorizer, load_generator
+from mangacolor import Config, PaintSettings, cli, metrics, nets
+from mangacolor.paint import Colorizer, load_generator
+from mangacolor.paint.page import is_coloured
 
 TINY = Config(arch="unet", head="lab", width=8, depth=3, image_size=64)
 
@@ -23,7 +23,7 @@ TINY = Config(arch="unet", head="lab", width=8, depth=3, image_size=64)
 def _vivid_generator() -> keras.Model:
     """A tiny untrained Lab-head generator biased to strong orange: far out of gamut on black
     lines and white paper, so keeping the input's lightness is a real test."""
-    generator = models.build_generator(TINY)
+    generator = nets.build_generator(TINY)
     generator.get_layer("out_conv2").bias.assign([2.0, 2.0])
     return generator
 
@@ -234,12 +234,14 @@ def test_two_inputs_are_never_written_to_one_file(colorizer: Colorizer, tmp_path
     assert not (tmp_path / "out").exists()
 
 
-def test_is_colored_tells_colour_from_black_and_white():
+def test_is_coloured_tells_colour_from_black_and_white():
     drawing = shapes_image(np.random.default_rng(6), 128)
-    assert is_colored(np.asarray(drawing))
-    assert not is_colored(np.asarray(drawing.convert("L").convert("RGB")))
+    settings = PaintSettings()
+    assert is_coloured(np.asarray(drawing), settings)
+    assert not is_coloured(np.asarray(drawing.convert("L").convert("RGB")), settings)
     sepia = np.asarray(drawing.convert("L").convert("RGB")) * np.array([1.0, 0.98, 0.93])
-    assert not is_colored(sepia.astype(np.uint8))  # an old scan's paper tint
+    assert not is_coloured(sepia.astype(np.uint8), settings)  # an old scan's paper tint
+    assert not is_coloured(np.asarray(drawing), PaintSettings(coloured_chroma=1000.0))  # the threshold is the setting's
 
 
 # ---------------------------------------------------------------- the commands
@@ -274,20 +276,20 @@ def test_cli_colorize_refuses_to_overwrite_inputs(run_dir: Path, tmp_path: Path,
     assert "would overwrite an input" in capsys.readouterr().err
 
 
-def test_cli_evaluate_json_has_model_and_gray_with_every_metric(tmp_path: Path, capsys):
+def test_cli_evaluate_json_has_model_and_unchanged_with_every_metric(tmp_path: Path, capsys):
     data_dir = tmp_path / "data"
     for split, n in (("train", 2), ("val", 2), ("test", 3)):
         write_shapes(data_dir / split, n, seed=len(split), size=48)
     run = tmp_path / "run"
     run.mkdir()
     # built at a fixed 32 x 32: evaluation fails unless the size comes from config.json
-    models.build_generator(TINY, image_size=32).save(run / "generator.keras")
+    nets.build_generator(TINY, image_size=32).save(run / "generator.keras")
     TINY.replace(image_size=32).save(run / "config.json")
     status = cli.main(["evaluate", "--model", str(run), "--data", str(data_dir), "--json"])
     assert status == 0
     results = json.loads(capsys.readouterr().out)
-    assert set(results) == {"model", "gray"}
+    assert set(results) == {"model", "unchanged"}
     for scores in results.values():
         assert set(scores) == {*metrics.METRICS, "n_images"}
         assert scores["n_images"] == 3
-    assert results["gray"]["colorfulness"] == pytest.approx(0.0, abs=0.5)
+    assert results["unchanged"]["colorfulness"] == pytest.approx(0.0, abs=0.5)

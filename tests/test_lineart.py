@@ -12,11 +12,15 @@ from PIL import Image, ImageDraw
 from skimage import color as skcolor
 from synthetic import shapes_image
 
-from mangacolor import Config, data, flatten, manga, models
+from mangacolor import Config, PaintSettings, data, nets
 from mangacolor.color import rgb_to_lab, rgb_to_lightness
-from mangacolor.compose import TINT_FADE, _combine_chunk, full_layer, layer_to_rgb, lightness, under_ink
-from mangacolor.inference import Colorizer
-from mangacolor.training import train
+from mangacolor.data import simulation
+from mangacolor.paint import Colorizer, flatten
+from mangacolor.paint.compose import PAPER, _combine_chunk, layer_to_rgb, lightness, under_ink
+from mangacolor.paint.page import analyse, classify, compose_colour_layer
+from mangacolor.train import train
+
+DEFAULTS = PaintSettings()
 
 TINY = dict(arch="unet", image_size=64, batch_size=16, width=16, depth=3, precision="float32")
 
@@ -33,7 +37,7 @@ def _drawing(height: int, width: int) -> np.ndarray:
 
 def _vivid_multiply_generator(factor_logit: float = -1.0, chroma_logit: float = 2.0) -> keras.Model:
     """A Multiply-head generator whose colour layer is one orange (strong by default) everywhere."""
-    generator = models.build_generator(Config(head="multiply", width=8, depth=3, hints=False))
+    generator = nets.build_generator(Config(head="multiply", width=8, depth=3, hint_input=False))
     last = generator.get_layer("out_conv2")
     last.kernel.assign(np.zeros(last.kernel.shape, np.float32))
     last.bias.assign([factor_logit, chroma_logit, chroma_logit])
@@ -46,7 +50,7 @@ def _vivid_multiply_generator(factor_logit: float = -1.0, chroma_logit: float = 
 def test_lineart_turns_fills_of_any_colour_into_paper_and_edges_into_lines():
     rgb = np.asarray(shapes_image(np.random.default_rng(3), 96), np.float32) / 255.0
     gray = rgb_to_lightness(rgb).numpy() / 100.0
-    art = manga.lineart(gray).numpy()[..., 0]
+    art = simulation.lineart(gray).numpy()[..., 0]
     interior = gray[..., 0] < 0.9  # the fills (and outlines)
     flat = np.abs(gray[..., 0] - np.roll(gray[..., 0], 3, 0)) + np.abs(gray[..., 0] - np.roll(gray[..., 0], 3, 1))
     fills = interior & (flat == 0) & (gray[..., 0] > 0.2)
@@ -59,7 +63,7 @@ def test_lineart_turns_fills_of_any_colour_into_paper_and_edges_into_lines():
 
 def test_lineart_with_tone_puts_dots_on_mid_tones_only():
     ramp = tf.tile(tf.linspace(0.0, 1.0, 64)[None, :, None], [64, 1, 1])
-    toned = manga.lineart_with_tone(ramp).numpy()[..., 0]
+    toned = simulation.lineart_with_tone(ramp).numpy()[..., 0]
     mid = toned[:, 26:36]  # lightness 0.41-0.56
     assert 0.2 < mid.mean() < 0.8 and set(np.unique(mid.round())) == {0.0, 1.0}
     assert toned[:, -5:].min() > 0.95  # light tones stay paper
@@ -68,7 +72,7 @@ def test_lineart_with_tone_puts_dots_on_mid_tones_only():
 def test_the_manga_mix_gives_both_grayscale_and_line_art():
     gray = rgb_to_lightness(np.asarray(shapes_image(np.random.default_rng(0), 64), np.float32) / 255.0) / 100.0
     tf.random.set_seed(0)
-    outputs = [manga.simulate(gray, "manga", training=True).numpy() for _ in range(24)]
+    outputs = [simulation.simulate(gray, "manga", training=True).numpy() for _ in range(24)]
     binary = [((o < 0.1) | (o > 0.9)).mean() > 0.97 for o in outputs]
     assert any(binary) and not all(binary)
 
@@ -78,10 +82,10 @@ def test_the_manga_mix_gives_a_drawing_without_outlines_as_grayscale():
     # a blank page, so the mix gives its grayscale instead, never an input with no ink.
     y, x = np.mgrid[:64, :64]
     pale = np.where((y - 32) ** 2 + (x - 32) ** 2 < 400, 0.9, 1.0).astype(np.float32)[..., None]
-    assert (manga.lineart(pale).numpy() < 0.5).mean() < manga.MIN_INK
+    assert (simulation.lineart(pale).numpy() < 0.5).mean() < simulation.MIN_INK
     tf.random.set_seed(0)
     for _ in range(16):
-        np.testing.assert_array_equal(manga.simulate(pale, "manga", training=True).numpy(), pale)
+        np.testing.assert_array_equal(simulation.simulate(pale, "manga", training=True).numpy(), pale)
 
 
 # ---------------------------------------------------------------- the Multiply head
@@ -91,7 +95,7 @@ def test_multiply_head_multiplies_lightness_and_keeps_chroma_in_gamut():
     generator = _vivid_multiply_generator()
     gray = tf.constant(np.linspace(-1, 1, 64 * 64, dtype=np.float32).reshape(1, 64, 64, 1))
     out = (generator(gray).numpy() + 1.0) / 2.0
-    layer = models.colour_layer(generator)(gray).numpy()
+    layer = nets.colour_layer(generator)(gray).numpy()
     lab = rgb_to_lab(out).numpy()
     expected = (gray.numpy()[..., 0] + 1.0) * 50.0 * layer[..., 0]
     assert np.abs(lab[..., 0] - expected).max() < 0.5
@@ -99,8 +103,8 @@ def test_multiply_head_multiplies_lightness_and_keeps_chroma_in_gamut():
 
 
 def test_lab_head_layer_has_factor_one():
-    generator = models.build_generator(Config(head="lab", width=8, depth=3, hints=False))
-    layer = models.colour_layer(generator)(tf.zeros((1, 32, 32, 1))).numpy()
+    generator = nets.build_generator(Config(head="lab", width=8, depth=3, hint_input=False))
+    layer = nets.colour_layer(generator)(tf.zeros((1, 32, 32, 1))).numpy()
     np.testing.assert_allclose(layer[..., 0], 1.0)
 
 
@@ -136,14 +140,14 @@ def test_a_grayscale_panel_loses_weak_tints_and_keeps_clear_colours():
     layer[..., 0] = 0.8
     layer[:32, :, 1:] = (3.0, 4.0)  # a weak tint: C*ab 5
     layer[32:, :, 1:] = (30.0, 40.0)  # a clear colour: C*ab 50
-    _, full = full_layer(panel, layer.copy(), flatten=None)
+    full = compose_colour_layer(analyse(panel, None, DEFAULTS), (layer.copy(), None), DEFAULTS)
     assert (full[..., 0] == 1.0).all()  # the panel keeps its lightness
     np.testing.assert_allclose(full[:60, :, 1:], 0.0, atol=1e-6)
     chroma = np.hypot(full[70:, :, 1], full[70:, :, 2])
-    np.testing.assert_allclose(chroma, 50.0 - TINT_FADE, atol=1e-4)
+    np.testing.assert_allclose(chroma, 50.0 - DEFAULTS.tint_fade, atol=1e-4)
     np.testing.assert_allclose(full[70:, :, 1] / full[70:, :, 2], 0.75, atol=1e-5)  # the same hue
     # On a B&W drawing the same weak tint is the network's fill colour, and stays.
-    _, drawn = full_layer(_drawing(128, 128), layer.copy(), flatten=None)
+    drawn = compose_colour_layer(analyse(_drawing(128, 128), None, DEFAULTS), (layer.copy(), None), DEFAULTS)
     assert np.hypot(drawn[:60, :, 1], drawn[:60, :, 2]).max() > 4.0
 
 
@@ -193,10 +197,10 @@ def test_cli_colorize_layers_writes_the_colour_layer_beside_each_result(tmp_path
 def test_line_art_is_told_from_grayscale():
     drawing = lightness(_drawing(300, 400))
     shaded = lightness(np.asarray(shapes_image(np.random.default_rng(1), 128).convert("L").convert("RGB")))
-    assert flatten.is_line_art(drawing)
-    assert not flatten.is_line_art(shaded)
+    assert classify(drawing, DEFAULTS) == "drawing"
+    assert classify(shaded, DEFAULTS) == "grayscale"
     for p in data.sample_pairs(kind="bw"):  # the bundled genuine B&W drawings
-        assert flatten.is_line_art(lightness(data.load_image(p.color))), p.color
+        assert classify(lightness(data.load_image(p.color)), DEFAULTS) == "drawing", p.color
 
 
 def test_flatten_gives_each_closed_region_one_colour_and_leaves_the_paper_around_white():
@@ -205,8 +209,8 @@ def test_flatten_gives_each_closed_region_one_colour_and_leaves_the_paper_around
     # A blotchy prediction: a faint gradient of colour (C*ab up to 18) spilling everywhere.
     yy, xx = np.mgrid[0:240, 0:320].astype(np.float32)
     layer = np.stack([np.full_like(xx, 0.8), xx / 25.0 - 6.4, yy / 20.0 - 6.0], axis=-1)
-    flat = flatten.flatten(layer, light)
-    labels, background = flatten.regions(light)
+    flat = flatten.flatten(layer, light, None, DEFAULTS)
+    labels, background = flatten.regions(light, DEFAULTS.ink_lightness)
     inside = [label for label in range(1, labels.max() + 1) if label not in background]
     assert len(inside) == 2
     for label in inside:
@@ -225,7 +229,7 @@ def test_flatten_keeps_a_clearly_coloured_background():
     page = _drawing(120, 160)
     layer = np.zeros((120, 160, 3), np.float32)
     layer[..., 0], layer[..., 2] = 0.9, -50.0  # a blue sky everywhere
-    flat = flatten.flatten(layer, lightness(page))
+    flat = flatten.flatten(layer, lightness(page), None, DEFAULTS)
     np.testing.assert_allclose(flat[0, 0], [0.9, 0.0, -50.0])
 
 
@@ -235,8 +239,8 @@ def test_flatten_removes_colour_that_barely_darkens_the_paper_around_the_drawing
     page = _drawing(120, 160)
     layer = np.zeros((120, 160, 3), np.float32)
     layer[..., 0], layer[..., 2] = 0.97, 60.0
-    flat = flatten.flatten(layer, lightness(page))
-    labels, background = flatten.regions(lightness(page))
+    flat = flatten.flatten(layer, lightness(page), None, DEFAULTS)
+    labels, background = flatten.regions(lightness(page), DEFAULTS.ink_lightness)
     outside = np.isin(labels, background)
     np.testing.assert_allclose(flat[outside], np.broadcast_to([1.0, 0.0, 0.0], flat[outside].shape))
     inside = flat[~outside & (labels > 0)]
@@ -257,12 +261,12 @@ def _open_outline() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.
 def test_a_fill_that_leaks_through_a_gap_in_its_outline_is_one_flat_colour():
     light, layer, yy, xx, inside = _open_outline()
     layer[inside] = np.stack([0.6 + xx[inside] / 1000, 40 + yy[inside] / 10, 20 + xx[inside] / 10], axis=-1)  # blotchy
-    flat = flatten.flatten(layer, light)
-    labels, background = flatten.regions(light)
+    flat = flatten.flatten(layer, light, None, DEFAULTS)
+    labels, background = flatten.regions(light, DEFAULTS.ink_lightness)
     assert np.isin(labels[110, 90], background), "the outline is open: its inside is part of the background"
     fill = flat[90:130, 60:120]
     assert np.ptp(fill, axis=0).max() < 1e-6 and fill[0, 0, 1] > 40, "one clear colour inside"
-    assert (flat[5:30] == flatten.PAPER).all() and (flat[:, 200:] == flatten.PAPER).all(), "the paper stays paper"
+    assert (flat[5:30] == PAPER).all() and (flat[:, 200:] == PAPER).all(), "the paper stays paper"
 
 
 def test_a_pale_fill_inside_an_open_outline_is_kept_as_one_colour():
@@ -271,10 +275,10 @@ def test_a_pale_fill_inside_an_open_outline_is_kept_as_one_colour():
     light, layer, _, xx, inside = _open_outline()
     mottled = 8.0 * np.sin(xx[inside] / 5.0)  # with b* 4, C*ab under 9: never clearly coloured
     layer[inside] = np.stack([np.full_like(mottled, 0.8), mottled, np.full_like(mottled, 4.0)], axis=-1)
-    flat = flatten.flatten(layer, light)
+    flat = flatten.flatten(layer, light, None, DEFAULTS)
     fill = flat[90:130, 60:120]
     assert np.ptp(fill, axis=0).max() < 1e-6 and fill[0, 0, 0] == pytest.approx(0.8), "one pale fill inside"
-    assert (flat[5:30] == flatten.PAPER).all() and (flat[:, 200:] == flatten.PAPER).all(), "the paper stays paper"
+    assert (flat[5:30] == PAPER).all() and (flat[:, 200:] == PAPER).all(), "the paper stays paper"
 
 
 def test_grey_pixels_take_the_same_colour_as_through_the_gamut_fit():
@@ -304,7 +308,7 @@ def test_a_small_multiply_model_colours_the_paper_inside_a_drawing(shapes_dir: P
         learning_rate=1e-3,
         head="multiply",
         simulation="lineart",
-        hints=False,
+        hint_input=False,
         lr_decay=False,
         **TINY,
     )
@@ -313,10 +317,10 @@ def test_a_small_multiply_model_colours_the_paper_inside_a_drawing(shapes_dir: P
     chroma, error, baseline = [], [], []
     for seed in range(4):  # drawings it never saw: the shapes' outlines in black ink on white
         target = np.asarray(shapes_image(np.random.default_rng(100 + seed), 64))
-        art = manga.lineart(rgb_to_lightness(target / 255.0) / 100.0).numpy()
+        art = simulation.lineart(rgb_to_lightness(target / 255.0) / 100.0).numpy()
         page = np.repeat(np.round(art * 255).astype(np.uint8), 3, axis=-1)
         out = colorizer.colorize(page)
-        labels, background = flatten.regions(lightness(page))
+        labels, background = flatten.regions(lightness(page), DEFAULTS.ink_lightness)
         inside = (labels > 0) & ~np.isin(labels, background) & (page[..., 0] == 255)
         lab_out, lab_target = skcolor.rgb2lab(out), skcolor.rgb2lab(target)
         chroma.append(np.hypot(lab_out[..., 1], lab_out[..., 2])[inside].mean())

@@ -77,9 +77,9 @@ def test_colorfulness_of_red_and_blue_halves_by_hand():
     assert metrics.colorfulness(_halves(RED, BLUE)) == pytest.approx(expected, rel=1e-9)
 
 
-def test_gray_copy_keeps_lightness():
+def test_unchanged_input_keeps_lightness():
     gray = np.random.default_rng(1).uniform(-1.0, 1.0, (2, 16, 16, 1)).astype(np.float32)
-    copy = metrics.gray_copy(gray)
+    copy = metrics.unchanged_input(gray)
     assert copy.shape == (2, 16, 16, 3) and copy.dtype == np.uint8
     assert np.ptp(copy, axis=-1).max() <= 1  # neutral grey, up to rounding
     lightness = skcolor.rgb2lab(copy)[..., 0]
@@ -130,13 +130,13 @@ def test_resize_conv_upsampling_has_far_less_checkerboard_than_transposed_convol
     generator uses stride-2 transposed convolutions. Same head, same input."""
     import keras
 
-    from mangacolor import Config, models
+    from mangacolor import Config, nets
 
     gray, flat = _framed_square()
     energy = {}
     for arch in ("dcgan", "unet"):
         keras.utils.set_random_seed(0)
-        generator = models.build_generator(Config(arch=arch, head="lab", hints=False), 128)
+        generator = nets.build_generator(Config(arch=arch, head="lab", hint_input=False), 128)
         out = metrics.to_uint8(generator(gray[None], training=False))[0]
         energy[arch] = metrics.high_frequency_chroma(out, flat)
     assert energy["unet"] < 0.5 * energy["dcgan"], energy

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from keras import layers
 
-from mangacolor import Config, models
+from mangacolor import Config, nets
 from mangacolor.color import rgb_to_lab
 
 
@@ -21,7 +21,7 @@ def _core(model: keras.Model) -> list[keras.layers.Layer]:
 
 @pytest.mark.parametrize("depth", [4, 5])
 def test_dcgan_generator_is_exactly_as_the_seed_readme_describes(depth: int):
-    g = models.dcgan_generator(256, depth=depth, head="rgb")
+    g = nets.dcgan_generator(256, depth=depth, head="rgb")
     assert g.input_shape == (None, 256, 256, 1)
     core = _core(g)
     # `depth` blocks of Conv2D(4x4, stride 2) -> BatchNorm -> LeakyReLU ...
@@ -46,7 +46,7 @@ def test_dcgan_generator_is_exactly_as_the_seed_readme_describes(depth: int):
 
 
 def test_dcgan_discriminator_is_exactly_as_the_seed_readme_describes():
-    d = models.dcgan_discriminator(256)
+    d = nets.dcgan_discriminator(256)
     assert d.input_shape == (None, 256, 256, 4)  # grayscale input + RGB image
     kinds = [type(layer).__name__ for layer in _core(d)]
     assert kinds == [
@@ -60,48 +60,48 @@ def test_dcgan_discriminator_is_exactly_as_the_seed_readme_describes():
     assert all(c.kernel_size == (4, 4) and c.strides == (2, 2) for c in convs)
     dense = _core(d)[-1]
     assert dense.units == 1 and dense.get_config()["activation"] == "sigmoid"
-    assert not models.discriminator_gives_logits(d)
+    assert not nets.discriminator_gives_logits(d)
 
 
 def test_unet_has_skips_dropout_and_no_transposed_convolutions():
-    g = models.unet_generator(128, depth=5, width=32)
+    g = nets.unet_generator(128, depth=5, width=32)
     assert sum(isinstance(layer, layers.Concatenate) for layer in g.layers) == 5
     assert sum(isinstance(layer, layers.Dropout) for layer in g.layers) == 3
     assert not any(isinstance(layer, layers.Conv2DTranspose) for layer in g.layers)
 
 
 def test_patchgan_gives_a_logit_per_patch_with_a_70_pixel_receptive_field():
-    d = models.patchgan_discriminator(256)
+    d = nets.patchgan_discriminator(256)
     assert d.output_shape == (None, 32, 32, 1)
-    assert models.receptive_field(d) == 70
-    assert models.discriminator_gives_logits(d)
+    assert nets.receptive_field(d) == 70
+    assert nets.discriminator_gives_logits(d)
 
 
 @pytest.mark.parametrize("arch", ["dcgan", "unet"])
 @pytest.mark.parametrize("head", ["rgb", "lab"])
 @pytest.mark.parametrize("size", [128, 256, (64, 160)])
 def test_every_model_builds_at_square_and_non_square_sizes(arch, head, size):
-    config = Config(arch=arch, head=head, width=8, hints=False)
-    g = models.build_generator(config, size)
+    config = Config(arch=arch, head=head, width=8, hint_input=False)
+    g = nets.build_generator(config, size)
     h, w = (size, size) if isinstance(size, int) else size
     x = np.random.default_rng(0).uniform(-1, 1, (1, h, w, 1)).astype("float32")
     y = np.asarray(g(x))
     assert y.shape == (1, h, w, 3) and y.min() >= -1 and y.max() <= 1
-    d = models.build_discriminator(config.replace(image_size=128))
+    d = nets.build_discriminator(config.replace(image_size=128))
     assert d(np.zeros((1, 128, 128, 4), "float32")).shape[0] == 1
 
 
 def test_open_size_generator_takes_any_multiple_of_2_to_the_depth():
-    g = models.build_generator(Config(arch="unet", width=8, depth=4, hints=False))
+    g = nets.build_generator(Config(arch="unet", width=8, depth=4, hint_input=False))
     for shape in [(1, 48, 80, 1), (2, 128, 32, 1)]:
         assert g(np.zeros(shape, "float32")).shape == (*shape[:3], 3)
     with pytest.raises(ValueError, match="not divisible"):
-        models.build_generator(Config(arch="unet", depth=5), 100)
+        nets.build_generator(Config(arch="unet", depth=5), 100)
 
 
 @pytest.mark.parametrize("arch", ["dcgan", "unet"])
 def test_lab_head_keeps_the_input_lightness(arch: str):
-    g = models.build_generator(Config(arch=arch, head="lab", width=8, hints=False), 64)
+    g = nets.build_generator(Config(arch=arch, head="lab", width=8, hint_input=False), 64)
     # Make the untrained net predict strong chroma: the gamut fit must still keep L.
     last = [layer for layer in g.layers if layer.name.startswith("out") and layer.weights][-1]
     last.bias.assign(np.array([3.0, -3.0], "float32"))
@@ -118,18 +118,18 @@ def test_unknown_names_are_refused():
     with pytest.raises(ValueError, match=r"head = 'hsv' \(--head\): must be one of rgb, lab, multiply"):
         Config(head="hsv")
     with pytest.raises(ValueError, match="head must be one of"):
-        models.unet_generator(64, head="hsv")
+        nets.unet_generator(64, head="hsv")
 
 
 def test_parameters_and_flops_are_reported():
-    info = models.describe(models.dcgan_generator(256))
+    info = nets.describe(nets.dcgan_generator(256))
     assert info["parameters"] > 1_000_000
     # First layer alone: 128*128 outputs x 4*4*1 inputs x 64 filters x 2.
     assert info["flops_per_image"] > 2 * 128 * 128 * 16 * 64
 
 
 def test_saved_model_loads_in_a_fresh_process_with_identical_outputs(tmp_path: Path):
-    g = models.build_generator(Config(arch="unet", head="lab", width=8, depth=3, hints=False))
+    g = nets.build_generator(Config(arch="unet", head="lab", width=8, depth=3, hint_input=False))
     x = np.random.default_rng(2).uniform(-1, 1, (1, 48, 64, 1)).astype("float32")
     np.save(tmp_path / "x.npy", x)
     np.save(tmp_path / "y.npy", np.asarray(g(x)))
@@ -148,16 +148,22 @@ def test_saved_model_loads_in_a_fresh_process_with_identical_outputs(tmp_path: P
 
 
 def test_hint_input_is_a_second_block_of_channels_and_the_seed_keeps_its_shape():
-    seed = models.build_generator(Config(arch="dcgan"), 64)
+    seed = nets.build_generator(Config(arch="dcgan"), 64)
     assert seed.input_shape == (None, 64, 64, 1)  # the seed's DCGAN, exactly as described
-    unet = models.build_generator(Config(arch="unet", width=8, depth=3), 64)
-    assert unet.input_shape == (None, 64, 64, 5) and models.takes_hints(unet)
+    unet = nets.build_generator(Config(arch="unet", width=8, depth=3), 64)
+    assert unet.input_shape == (None, 64, 64, 5) and nets.takes_hints(unet)
     x = np.random.default_rng(3).uniform(-1, 1, (1, 64, 64, 5)).astype("float32")
     x[..., 1:] = 0.0
     no_hints = np.asarray(unet(x))
     x[..., 1:] = 0.5  # a hint everywhere changes the output; the lightness is the B&W channel's
     assert np.abs(np.asarray(unet(x)) - no_hints).max() > 1e-3
-    hinted = models.build_generator(Config(arch="dcgan", hints=True, head="lab"), 64)
+    hinted = nets.build_generator(Config(arch="dcgan", hint_input=True, head="lab"), 64)
     assert hinted.input_shape == (None, 64, 64, 5)
+    assert nets.uses_hint_input(Config(arch="unet")) and not nets.uses_hint_input(Config(arch="dcgan"))
+    assert nets.uses_hint_input(Config(arch="dcgan", hint_input=True)) and not nets.uses_hint_input(
+        Config(arch="unet", hint_input=False)
+    )
+    assert nets.unet_generator(64, depth=3, width=8, hint_input=True).input_shape == (None, 64, 64, 5)
+    assert nets.dcgan_generator(64, hint_input=False).input_shape == (None, 64, 64, 1)
     lightness = rgb_to_lab((np.asarray(hinted(x)) + 1) / 2).numpy()[..., 0]
     assert np.abs(lightness - (x[..., 0] + 1) * 50).max() < 0.5

@@ -14,9 +14,8 @@ import numpy as np
 import pytest
 
 from mangacolor import Config, data
-from mangacolor.inference import Colorizer
-from mangacolor.runs import read_history
-from mangacolor.training import train
+from mangacolor.paint import Colorizer
+from mangacolor.train import read_history, train
 
 # One warm-up epoch (L1 only), then one adversarial epoch: both kinds of train step run,
 # 8 steps each. Under float16 the first few steps overflow at Keras' initial loss scale
@@ -24,7 +23,7 @@ from mangacolor.training import train
 TINY = dict(epochs=2, gan_warmup=1, image_size=32, batch_size=8)
 ARCHS = {
     "unet": dict(arch="unet", width=8, depth=3),  # the default head, hints and manga mix
-    "dcgan": dict(arch="dcgan", head="rgb", simulation="gray", chroma_weight=0, lr_decay=False),
+    "dcgan": dict(arch="dcgan", head="rgb", simulation="grayscale", chroma_weight=0, lr_decay=False),
 }
 
 

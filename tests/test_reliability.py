@@ -17,12 +17,12 @@ import numpy as np
 import pytest
 from synthetic import write_shapes
 
-from mangacolor import Config, cli, files, models
-from mangacolor.runs import backup_epoch, read_history
-from mangacolor.training import train
+from mangacolor import Config, cli, files, nets
+from mangacolor.train import read_history, train
+from mangacolor.train.runs import backup_epoch
 
 TINY = dict(
-    arch="unet", head="lab", simulation="gray", image_size=32, batch_size=8, width=8, depth=3, precision="float32"
+    arch="unet", head="lab", simulation="grayscale", image_size=32, batch_size=8, width=8, depth=3, precision="float32"
 )
 
 
@@ -100,7 +100,7 @@ def test_a_failed_write_leaves_the_previous_file_and_names_the_path(tmp_path: Pa
 KILLABLE = """
 import sys, keras
 from mangacolor import Config
-from mangacolor.training import train
+from mangacolor.train import train
 
 class Announce(keras.callbacks.Callback):
     # After the backup callback: an epoch announced as ended has been backed up.
@@ -193,7 +193,7 @@ def test_a_notebook_gets_the_same_message_from_config():
 
 def test_every_size_validation_accepts_is_one_the_generator_builds():
     for arch, size in (("unet", 96), ("dcgan", 48)):
-        generator = models.build_generator(Config(arch=arch, image_size=size, width=8))
+        generator = nets.build_generator(Config(arch=arch, image_size=size, width=8))
         batch = np.zeros((1, size, size, generator.input_shape[-1]), np.float32)
         assert generator(batch).shape[1:3] == (size, size)
 
@@ -222,7 +222,7 @@ def test_an_empty_folder_says_so(tmp_path: Path, capsys):
 
 def test_colorize_reports_loops_broken_links_fifos_and_devices_as_failed_files(tmp_path: Path, capsys):
     model = tmp_path / "g.keras"
-    models.build_generator(Config(head="lab", width=8, depth=3, image_size=64)).save(model)
+    nets.build_generator(Config(head="lab", width=8, depth=3, image_size=64)).save(model)
     pages = tmp_path / "pages"
     write_shapes(pages, 1, seed=3)
     (pages / "loop_a.png").symlink_to(pages / "loop_b.png")

@@ -12,12 +12,19 @@ import numpy as np
 import pytest
 
 from mangacolor import Config, visualize
-from mangacolor.metrics import CHROMA_GAINS
-from mangacolor.runs import prepare_run, read_history
-from mangacolor.training import choose_precision, train
+from mangacolor.train import choose_precision, read_history, train
+from mangacolor.train.calibrate import CHROMA_GAINS
+from mangacolor.train.runs import prepare_run
 
 TINY = dict(
-    arch="unet", head="lab", simulation="gray", image_size=64, batch_size=16, width=16, depth=3, precision="float32"
+    arch="unet",
+    head="lab",
+    simulation="grayscale",
+    image_size=64,
+    batch_size=16,
+    width=16,
+    depth=3,
+    precision="float32",
 )
 
 
@@ -49,7 +56,7 @@ def test_a_small_model_learns_to_colour_synthetic_shapes(shapes_dir: Path, tmp_p
 KILL_AFTER_EPOCH_2 = """
 import os, signal, sys, keras
 from mangacolor import Config
-from mangacolor.training import train
+from mangacolor.train import train
 
 class Kill(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
@@ -143,8 +150,7 @@ import sys, tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 from mangacolor import Config
-from mangacolor.training import train
-from mangacolor.runs import read_history
+from mangacolor.train import read_history, train
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 assert strategy.num_replicas_in_sync == 2
 config = Config(data=sys.argv[1], epochs=1, **{tiny})
@@ -163,22 +169,22 @@ def test_one_epoch_under_mirrored_strategy_on_two_cpu_devices(shapes_dir: Path, 
 
 
 def test_precision_choice_is_explicit_or_from_the_hardware(monkeypatch):
-    from mangacolor import training
+    from mangacolor.train import precision
 
     assert choose_precision("float32") == "float32"
     assert choose_precision("mixed_bfloat16") == "mixed_bfloat16"
-    monkeypatch.setattr(training.tf.config, "list_physical_devices", lambda kind: [])  # no GPU
-    monkeypatch.setattr(training, "_cpu_flags", lambda: {"avx2", "avx512_bf16"})
+    monkeypatch.setattr(precision.tf.config, "list_physical_devices", lambda kind: [])  # no GPU
+    monkeypatch.setattr(precision, "cpu_flags", lambda: {"avx2", "avx512_bf16"})
     assert choose_precision("auto") == "mixed_bfloat16"
-    monkeypatch.setattr(training, "_cpu_flags", lambda: {"avx2", "amx_bf16"})
+    monkeypatch.setattr(precision, "cpu_flags", lambda: {"avx2", "amx_bf16"})
     assert choose_precision("auto") == "mixed_bfloat16"
-    monkeypatch.setattr(training, "_cpu_flags", lambda: {"avx2", "fma"})  # bf16 would be emulated: slower
+    monkeypatch.setattr(precision, "cpu_flags", lambda: {"avx2", "fma"})  # bf16 would be emulated: slower
     assert choose_precision("auto") == "float32"
     # GPUs, by compute capability: P100 (6.0), T4 (7.5), A100 (8.0), L4 (8.9).
-    monkeypatch.setattr(training.tf.config, "list_physical_devices", lambda kind: ["GPU:0"])
+    monkeypatch.setattr(precision.tf.config, "list_physical_devices", lambda kind: ["GPU:0"])
     for capability, policy in (((6, 0), "float32"), ((7, 5), "mixed_float16"), ((8, 0), "mixed_bfloat16")):
         details = {"compute_capability": capability, "device_name": "a GPU"}
-        monkeypatch.setattr(training.tf.config.experimental, "get_device_details", lambda gpu, d=details: d)
+        monkeypatch.setattr(precision.tf.config.experimental, "get_device_details", lambda gpu, d=details: d)
         assert choose_precision("auto") == policy, capability
 
 
@@ -190,14 +196,14 @@ def test_bfloat16_training_keeps_float32_outputs(shapes_dir: Path, tmp_path: Pat
 
 
 def test_chroma_calibration_picks_a_listed_gain_and_leaves_rgb_heads_alone():
-    from mangacolor import data, models, pipeline
-    from mangacolor.metrics import calibrate_chroma_gain
+    from mangacolor import data, nets
+    from mangacolor.train.calibrate import calibrate_chroma_gain
 
     keras.utils.set_random_seed(0)
-    ds = pipeline.make_dataset(data.find_pairs(split="val")[:8], 64, 8, training=False)
-    rgb = models.build_generator(Config(arch="unet", head="rgb", width=8, depth=3, hints=False), 64)
+    ds = data.make_dataset(data.find_pairs(split="val")[:8], 64, 8, training=False)
+    rgb = nets.build_generator(Config(arch="unet", head="rgb", width=8, depth=3, hint_input=False), 64)
     assert calibrate_chroma_gain(rgb, ds) == 1.0
-    lab = models.build_generator(Config(arch="unet", head="lab", width=8, depth=3, hints=False), 64)
+    lab = nets.build_generator(Config(arch="unet", head="lab", width=8, depth=3, hint_input=False), 64)
     gain = calibrate_chroma_gain(lab, ds)
     assert gain in CHROMA_GAINS and float(lab.get_layer("lab").chroma_gain.numpy()) == gain
     # An untrained model is nearly grey: the calibration must turn its colour up.
@@ -219,7 +225,7 @@ def test_loss_plot_keeps_epochs_aligned_and_says_when_a_group_is_not_reported_ye
 def test_batchnorm_recalibration_averages_the_statistics_of_the_batches_it_sees():
     import tensorflow as tf
 
-    from mangacolor.training import recalibrate_batchnorm
+    from mangacolor.train.calibrate import recalibrate_batchnorm
 
     inputs = keras.Input((4, 4, 1))
     model = keras.Model(inputs, keras.layers.BatchNormalization(momentum=0.9)(inputs))
