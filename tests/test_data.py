@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tensorflow as tf
-from PIL import Image
+from PIL import Image, ImageDraw
 from synthetic import write_shapes
 
 from mangacolor import data
 from mangacolor.config import SIMULATIONS
-from mangacolor.data import DataError, Pair, SkippedImageWarning, pipeline, simulation, sources
+from mangacolor.data import DataError, Pair, SkippedImageWarning, pairing, pipeline, simulation, sources
 
 # ---------------------------------------------------------------- sources
 
@@ -38,22 +38,89 @@ def _sample_files(n: int) -> list[Path]:
     return [Path(p.color) for p in data.sample_pairs(None)[:n]]
 
 
-def test_kaggle_layout_is_found_and_loaded(tmp_path: Path):
-    files = _sample_files(12)
-    for series, chunk in (("black_clover", files[:8]), ("one_punch", files[8:])):
-        for f in chunk:
-            for sub in ("colored", "grayscale"):
-                (tmp_path / series / sub).mkdir(parents=True, exist_ok=True)
-            shutil.copy(f, tmp_path / series / "colored" / f.name)
-            Image.open(f).convert("L").save(tmp_path / series / "grayscale" / f.name)
-    assert sources.kaggle_series(tmp_path) == ["black_clover", "one_punch"]
-    pairs = data.find_pairs(tmp_path, split=None, series=["black_clover"])
-    assert len(pairs) == 8 and all(p.bw and "grayscale" in p.bw for p in pairs)
-    assert len(data.find_pairs(tmp_path, split=None)) == 12
+def _distinct_drawings(n: int) -> list[Path]:
+    """`n` bundled drawings that are all different pictures (one per first word of the name:
+    `balloon_blue` and `balloon_yellow`, or `x` and its copy `x_2`, are the same picture)."""
+    by_family: dict[str, Path] = {}
+    for pair in data.sample_pairs("val") + data.sample_pairs("test"):
+        by_family.setdefault(Path(pair.color).stem.split("_")[0], Path(pair.color))
+    assert len(by_family) >= n
+    return list(by_family.values())[:n]
+
+
+def _lineart(path: Path) -> Image.Image:
+    """XDoG line art of a drawing: black ink on white."""
+    gray = np.asarray(Image.open(path).convert("L"), np.float32)[..., None] / 255.0
+    return Image.fromarray((simulation.lineart(tf.constant(gray)).numpy()[..., 0] * 255.0 + 0.5).astype(np.uint8))
+
+
+def _copyright_page() -> Image.Image:
+    page = Image.new("L", (300, 420), 255)
+    draw = ImageDraw.Draw(page)
+    for i, y in enumerate(range(60, 360, 14)):
+        draw.text((30, y), "Copyright (c) Publisher. All rights reserved."[: 20 + (i * 7) % 26], fill=0)
+    return page
+
+
+def _kaggle_tree(root: Path) -> dict[str, list[Path]]:
+    """Kaggle's layout, as it is: colored/N and grayscale/N are different pages, grayscale/
+    has more of them, one a copyright notice. Returns each series' coloured files."""
+    drawings = _distinct_drawings(28)
+    colored = {}
+    for series, colour, gray in (
+        ("seriesA", drawings[:10], drawings[10:21]),
+        ("seriesB", drawings[21:24], drawings[24:]),
+    ):
+        (root / series / "colored").mkdir(parents=True)
+        (root / series / "grayscale").mkdir()
+        for i, f in enumerate(colour):
+            shutil.copy(f, root / series / "colored" / f"{i}.png")
+        for i, f in enumerate(gray):
+            Image.open(f).convert("L").save(root / series / "grayscale" / f"{i}.png")
+        _copyright_page().save(root / series / "grayscale" / f"{len(gray)}.png")
+        colored[series] = sorted((root / series / "colored").iterdir())
+    return colored
+
+
+def test_kaggle_layout_trains_every_coloured_page_with_derived_input(tmp_path: Path):
+    colored = _kaggle_tree(tmp_path)
+    assert sources.kaggle_series(tmp_path) == ["seriesA", "seriesB"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", data.PairingWarning)
+        everything = data.find_pairs(tmp_path, split=None)
+        splits = {s: data.find_pairs(tmp_path, split=s) for s in data.SPLITS}
+    # No pair joins a colour page with a B&W page of other content (here: none joins any).
+    for p in everything:
+        assert p.bw is None or data.content_match(p.color, p.bw) >= pairing.MATCH_THRESHOLD
+    assert all(p.bw is None for p in everything)
+    # No coloured page is lost: each is in exactly one split.
+    all_colored = {str(f) for files in colored.values() for f in files}
+    assert {p.color for p in everything} == all_colored and len(everything) == 13
+    assert sorted(p.color for s in data.SPLITS for p in splits[s]) == sorted(all_colored)
+    pairs = data.find_pairs(tmp_path, split=None, series=["seriesB"])
+    assert sorted(p.color for p in pairs) == [str(f) for f in colored["seriesB"]]
     with pytest.raises(DataError, match="no series"):
         data.find_pairs(tmp_path, split=None, series=["naruto"])
-    gray, target = next(iter(pipeline.make_dataset(pairs, 64, 8, training=False)))
-    assert gray.shape == (8, 64, 64, 1) and target.shape == (8, 64, 64, 3)
+    gray, target = next(iter(pipeline.make_dataset(pairs, 64, 3, training=False)))
+    assert gray.shape == (3, 64, 64, 1) and target.shape == (3, 64, 64, 3)
+
+
+def test_real_bw_pages_are_the_kaggle_grayscale_pages_in_page_order(tmp_path: Path, monkeypatch):
+    _kaggle_tree(tmp_path)
+    pages = data.real_bw_pages(tmp_path)
+    a = [tmp_path / "seriesA" / "grayscale" / f"{i}.png" for i in range(12)]  # 2 before 10
+    b = [tmp_path / "seriesB" / "grayscale" / f"{i}.png" for i in range(5)]
+    assert pages == a + b
+    assert data.real_bw_pages(tmp_path, series="seriesB") == b
+    assert data.real_bw_pages(tmp_path, series=["seriesA"], limit=3) == a[:3]
+    with pytest.raises(DataError, match="no series"):
+        data.real_bw_pages(tmp_path, series="naruto")
+    # With no source: the Kaggle data where there is some, else the bundled B&W drawings.
+    monkeypatch.setattr(sources, "find_kaggle_root", lambda: tmp_path)
+    assert data.real_bw_pages(limit=2) == a[:2]
+    monkeypatch.setattr(sources, "find_kaggle_root", lambda: None)
+    bundled = [Path(p.color) for p in data.sample_pairs(kind="bw")]
+    assert data.real_bw_pages() == bundled and data.real_bw_pages(limit=4) == bundled[:4]
 
 
 def test_kaggle_root_is_found_under_kaggle_input(tmp_path: Path):
@@ -64,20 +131,70 @@ def test_kaggle_root_is_found_under_kaggle_input(tmp_path: Path):
 
 
 def test_paired_folder_uses_the_real_bw_images(tmp_path: Path):
-    for f in _sample_files(6):
-        (tmp_path / "color").mkdir(exist_ok=True)
-        (tmp_path / "bw").mkdir(exist_ok=True)
+    (tmp_path / "color").mkdir()
+    (tmp_path / "bw").mkdir()
+    for f in _distinct_drawings(6):
         shutil.copy(f, tmp_path / "color" / f.name)
-        Image.new("L", Image.open(f).size, 0).save(tmp_path / "bw" / f.name)  # all black
+        # The same drawing in darker greys (a matching B&W file), so that it differs from derived input.
+        Image.open(f).convert("L").point(lambda v: v * v // 255).save(tmp_path / "bw" / f.name)
     pairs = data.find_pairs(tmp_path, split=None)
     assert len(pairs) == 6 and all(p.bw for p in pairs)
     gray, target = next(iter(pipeline.make_dataset(pairs, 64, 6, training=False)))
-    # The input is the (black) B&W file, padded with white paper, not derived from the colour.
+    # The input is the (darker) B&W file, padded with white paper, not derived from the colour.
     from mangacolor.color import rgb_to_lightness
 
     derived = rgb_to_lightness((target + 1) / 2) / 50.0 - 1.0
     assert float(tf.reduce_min(gray)) == -1.0
-    assert float(tf.reduce_mean(derived - gray)) > 0.5
+    assert float(tf.reduce_mean(derived - gray)) > 0.1
+
+
+def _pairing_warnings(caught) -> list[str]:
+    return [str(w.message) for w in caught if issubclass(w.category, data.PairingWarning)]
+
+
+def test_paired_folder_keeps_matching_bw_files_and_sets_aside_others_in_one_report(tmp_path: Path):
+    drawings = _distinct_drawings(9)
+    (tmp_path / "color").mkdir()
+    (tmp_path / "bw").mkdir()
+    bw = tmp_path / "bw"
+    for i, f in enumerate(drawings[:8]):
+        shutil.copy(f, tmp_path / "color" / f"{i}.png")
+        gray = Image.open(f).convert("L")
+        if i % 4 == 0:
+            gray.save(bw / f"{i}.png")
+        elif i % 4 == 1:
+            gray.save(bw / f"{i}.jpg", quality=60)  # a re-saved scan
+        elif i % 4 == 2:
+            _lineart(f).save(bw / f"{i}.png")  # ink on white
+        else:
+            _lineart(f).resize((gray.width * 3 // 4, gray.height * 3 // 4), Image.LANCZOS).save(
+                bw / f"{i}.jpg", quality=80
+            )
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pairs = data.find_pairs(tmp_path, split=None)
+    assert all(p.bw for p in pairs) and len(pairs) == 8 and not _pairing_warnings(caught)
+    assert min(data.content_match(p.color, p.bw) for p in pairs) >= pairing.MATCH_THRESHOLD + 0.2
+
+    _lineart(drawings[8]).save(bw / "2.png")  # another drawing's line art under 2's name
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pairs = data.find_pairs(tmp_path, split=None)
+    assert [Path(p.color).name for p in pairs if p.bw is None] == ["2.png"]  # its colour page stays
+    assert len(pairs) == 8 and sum(p.bw is not None for p in pairs) == 7
+    (message,) = _pairing_warnings(caught)
+    assert message.startswith(f"1 of 8 B&W files in {bw} set aside") and "2.png" in message
+    assert "do not match" in message
+
+    (bw / "5.jpg").write_bytes(b"\xff\xd8\xff" + b"not a jpeg" * 20)  # unreadable
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pairs = data.find_pairs(tmp_path, split=None)
+    assert sorted(Path(p.color).name for p in pairs if p.bw is None) == ["2.png", "5.png"] and len(pairs) == 8
+    (message,) = _pairing_warnings(caught)
+    assert message.startswith("2 of 8") and "1 do not match" in message and "1 cannot be read" in message
+    assert "5.jpg" in message
 
 
 def test_folder_of_colour_images_is_split_by_name(tmp_path: Path):

@@ -16,8 +16,10 @@ import tensorflow as tf
 
 from mangacolor.color import rgb_to_lightness
 from mangacolor.data.hint_sampling import HintSampling, fixed_hints, random_hints
+from mangacolor.data.images import DataError, SkippedFiles, load_image
+from mangacolor.data.pairing import Pair
 from mangacolor.data.simulation import simulate
-from mangacolor.data.sources import DataError, Pair, SkippedFiles, find_pairs, load_image
+from mangacolor.data.sources import find_pairs
 
 CACHE_LIMIT_BYTES = 256 * 2**20  # cache decoded images in memory below this size
 

@@ -1,14 +1,16 @@
-"""Finding, loading and streaming training data, and simulating manga-style input.
+"""Where training images come from: the bundled sample, the Kaggle manga dataset, folders; splits.
 
-Four kinds of source, all reduced to a list of `Pair`s:
+Four kinds of source, all reduced to a list of `Pair`s (pairing.py):
 - a folder of coloured images (the B&W input is derived from them, as the seed did);
 - the Kaggle "Japanese Manga Dataset" layout `<root>/<series>/colored/` and
-  `<root>/<series>/grayscale/` (found by itself under /kaggle/input on Kaggle);
-- a paired layout `<root>/color/` and `<root>/bw/` with matching names;
+  `<root>/<series>/grayscale/` (found by itself under /kaggle/input on Kaggle).
+  Its two folders are numbered each on its own: `colored/N` and `grayscale/N` are
+  different pages (the counts differ, and one grayscale page is a copyright notice),
+  so every coloured page trains with input derived from it, and the grayscale
+  pages are never paired: `real_bw_pages` offers them to colour;
+- a paired layout `<root>/color/` and `<root>/bw/` with matching names, each pair
+  checked by content first (pairing.content_checked);
 - the bundled public-domain sample in `data/` when no path is given.
-
-`make_dataset` streams pairs from files with tf.data: parallel decoding,
-resizing, caching of small sets, augmentation and manga simulation for training.
 """
 
 from __future__ import annotations
@@ -16,59 +18,15 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
-import stat
-import threading
-import warnings
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-from PIL import Image, ImageOps
+from mangacolor.data.images import IMAGE_SUFFIXES, DataError, list_images
+from mangacolor.data.pairing import Pair, content_checked
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
-MAX_PIXELS = 80_000_000  # ~ 9000 x 9000: larger is a mistake or a decompression bomb
 KAGGLE_INPUT = Path("/kaggle/input")
 SPLITS = ("train", "val", "test")
-# The `manga` mix: grayscale panels (the seed's input) and B&W drawings, with and without
-# screentone, as a user brings them; one model learns both (bench/quality_ablation.csv).
-
-
-class DataError(ValueError):
-    """A data source or an image file that cannot be used; the message names it."""
-
-
-class SkippedImageWarning(UserWarning):
-    """An image was skipped (corrupt, truncated or too large); the message names it."""
-
-
-@dataclass(frozen=True)
-class Pair:
-    """One training example: a coloured target and, where the source has one, a real B&W input."""
-
-    color: str
-    bw: str | None = None
-
-
-@dataclass
-class SkippedFiles:
-    """Counts and names the files a pipeline skipped; safe to update from tf.data threads."""
-
-    paths: list[str] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def add(self, path: str, reason: str) -> None:
-        with self._lock:
-            if path in self.paths:
-                return
-            self.paths.append(path)
-        warnings.warn(f"skipping {path}: {reason}", SkippedImageWarning, stacklevel=2)
-
-    def __len__(self) -> int:
-        return len(self.paths)
-
-
-# ---------------------------------------------------------------- finding files
 
 
 def sample_root() -> Path:
@@ -80,19 +38,6 @@ def sample_root() -> Path:
             "from a clone of the repository (pip install -e .), or set MANGACOLOR_DATA."
         )
     return root
-
-
-def list_images(folder: str | os.PathLike) -> list[Path]:
-    """Image files in `folder` (not recursive), sorted; other files are ignored."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise DataError(f"{folder}: no such folder")
-    # Not only regular files: a broken link or a link loop named .png is an image
-    # that cannot be read, which the caller reports, rather than silently absent.
-    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and not p.is_dir())
-    if not files:
-        raise DataError(f"{folder}: no images found (looked for {', '.join(sorted(IMAGE_SUFFIXES))})")
-    return files
 
 
 def sample_pairs(split: str | None = "train", kind: str = "color") -> list[Pair]:
@@ -124,11 +69,12 @@ def _filter_split(pairs: list[Pair], split: str | None) -> list[Pair]:
     return [p for p in pairs if hash_split(Path(p.color).name) == split]
 
 
-def _matched(colors: list[Path], bw_folder: Path | None) -> list[Pair]:
-    """Pair coloured files with B&W files of the same stem, where there are any."""
+def _paired_by_name(colors: list[Path], bw_folder: Path) -> list[Pair]:
+    """Coloured files with the B&W file of the same stem, where there is one (not yet checked)."""
     bw_by_stem = {}
-    if bw_folder is not None and bw_folder.is_dir():
-        bw_by_stem = {p.stem: str(p) for p in bw_folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES}
+    if bw_folder.is_dir():  # a broken link named .png is kept, to be reported as unreadable
+        bw_files = [p for p in bw_folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and not p.is_dir()]
+        bw_by_stem = {p.stem: str(p) for p in bw_files}
     return [Pair(color=str(c), bw=bw_by_stem.get(c.stem)) for c in colors]
 
 
@@ -144,6 +90,19 @@ def find_kaggle_root(base: Path = KAGGLE_INPUT) -> Path | None:
 
 def _is_kaggle_layout(root: Path) -> bool:
     return any((d / "colored").is_dir() for d in root.iterdir() if d.is_dir())
+
+
+def _chosen_series(root: Path, series: Sequence[str] | None, folder: str) -> list[str]:
+    """The series of a Kaggle-layout root that have a `folder` (colored or grayscale), all or
+    those named; a name that is not there is an error listing the ones that are."""
+    available = sorted(d.name for d in root.iterdir() if (d / folder).is_dir())
+    if series is not None and set(series) - set(available):
+        missing = sorted(set(series) - set(available))
+        raise DataError(f"{root}: no series {missing} with a {folder}/ folder; available: {available}")
+    chosen = available if series is None else [s for s in available if s in set(series)]
+    if not chosen:
+        raise DataError(f"{root}: no <series>/{folder}/ folder")
+    return chosen
 
 
 def kaggle_series(root: str | os.PathLike) -> list[str]:
@@ -164,6 +123,11 @@ def find_pairs(
     bundled sample elsewhere. The bundled sample has a fixed split in its
     manifest; a source with `train/`, `val/` (and `test/`) subfolders is split by
     them; other sources by a hash of each file name.
+
+    On the Kaggle layout every coloured page comes with `bw=None` (input derived
+    from it): its `grayscale/` pages are other pages, not these ones in B&W. In a
+    paired folder a B&W file is kept only if its content matches its colour file
+    (`content_match`); the others are set aside with one `PairingWarning`.
     """
     if source is None:
         source = find_kaggle_root()
@@ -175,62 +139,53 @@ def find_pairs(
     if split is not None and (root / "train").is_dir():
         return find_pairs(root / split, None, series)
     if (root / "color").is_dir():
-        pairs = _matched(list_images(root / "color"), root / "bw")
-    elif _is_kaggle_layout(root):
-        available = kaggle_series(root)
-        chosen = available if series is None else [s for s in available if s in set(series)]
-        if series is not None and len(chosen) != len(set(series)):
-            missing = sorted(set(series) - set(available))
-            raise DataError(f"{root}: no series {missing}; available: {available}")
-        pairs = []
-        for name in chosen:
-            pairs += _matched(list_images(root / name / "colored"), root / name / "grayscale")
+        pairs = _filter_split(_paired_by_name(list_images(root / "color"), root / "bw"), split)
+        return content_checked(pairs, root / "bw")
+    if _is_kaggle_layout(root):
+        # colored/N and grayscale/N are different pages: never joined (see real_bw_pages).
+        chosen = _chosen_series(root, series, "colored")
+        pairs = [Pair(color=str(p)) for name in chosen for p in list_images(root / name / "colored")]
     else:
         pairs = [Pair(color=str(p)) for p in list_images(root)]
     return _filter_split(pairs, split)
 
 
-# ---------------------------------------------------------------- loading images
+def _natural_key(path: Path) -> list:
+    """Sort key putting page 2 before page 10."""
+    return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", path.name)]
 
 
-def load_image(path: str | os.PathLike, mode: str = "RGB") -> np.ndarray:
-    """Decode any common image file to uint8 RGB (or "L"), whatever its mode.
+def real_bw_pages(
+    source: str | os.PathLike | None = None,
+    series: str | Sequence[str] | None = None,
+    limit: int | None = None,
+) -> list[Path]:
+    """Real B&W pages to colour in a demo, in page order (at most `limit`).
 
-    Transparency is composited on white (line art is drawn on paper), palette,
-    16-bit and CMYK images are converted, EXIF rotation is applied. A corrupt,
-    truncated or absurdly large file raises DataError naming the file.
+    The Kaggle dataset's `<series>/grayscale/` pages are real manga pages but not
+    the `colored/` pages in B&W (the two folders are numbered each on its own), so
+    they never train; this is where they are used: on a Kaggle-layout `source`
+    (or the one under /kaggle/input when `source` is None) these are its grayscale
+    pages, of the chosen series or of all. In a paired folder they are its `bw/`
+    files; with no Kaggle data, the bundled B&W drawings.
     """
-    path = Path(path)
-    try:
-        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO or device would block or never end
-            raise DataError(f"{path}: cannot read image (not a regular file)")
-        with Image.open(path) as im:
-            if im.width * im.height > MAX_PIXELS:
-                raise DataError(
-                    f"{path}: image is {im.width} x {im.height} pixels, more than the "
-                    f"{MAX_PIXELS:,} allowed; downscale it first"
-                )
-            im.load()
-            im = ImageOps.exif_transpose(im)
-            return np.asarray(to_8bit(im, mode))
-    except DataError:
-        raise
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
-        raise DataError(f"{path}: cannot read image ({e})") from e
-
-
-def to_8bit(im: Image.Image, mode: str) -> Image.Image:
-    if im.mode in ("I;16", "I;16B", "I;16L", "I"):
-        arr = np.asarray(im, dtype=np.float64)
-        peak = 65535.0 if arr.max() > 255 else 255.0
-        im = Image.fromarray(np.clip(arr / peak * 255.0 + 0.5, 0, 255).astype(np.uint8))
-    if im.mode == "P":
-        im = im.convert("RGBA" if "transparency" in im.info else "RGB")
-    if im.mode in ("RGBA", "LA", "PA") or (im.mode == "RGBa"):
-        rgba = im.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        im = Image.alpha_composite(white, rgba)
-    return im.convert(mode)
+    if limit is not None and limit < 0:
+        raise ValueError(f"limit must be None or 0 or more, not {limit}")
+    if source is None:
+        source = find_kaggle_root()
+        if source is None:
+            return [Path(p.color) for p in sample_pairs(kind="bw")][:limit]
+    root = Path(source)
+    if not root.is_dir():
+        raise DataError(f"{root}: no such folder")
+    if _is_kaggle_layout(root):
+        chosen = _chosen_series(root, [series] if isinstance(series, str) else series, "grayscale")
+        pages = [p for name in chosen for p in sorted(list_images(root / name / "grayscale"), key=_natural_key)]
+    elif (root / "bw").is_dir():
+        pages = sorted(list_images(root / "bw"), key=_natural_key)
+    else:
+        raise DataError(f"{root}: no B&W pages (looked for <series>/grayscale/ and bw/)")
+    return pages[:limit]
 
 
 MIN_HELD_OUT = 10  # fewer images than this: no held-out validation split, validate on the training images
