@@ -3,9 +3,11 @@
 tests/reference/shipped_bw/ holds what the shipped model made of the ten bundled
 B&W drawings, three grayscale panels of the test split and one drawing with three
 hints, recorded before the package was split into rooms (issue 27). A refactor
-changes no output: on a CPU with the instruction set of the one they were recorded
-on they must match pixel for pixel. TensorFlow's CPU kernels round differently on
-other instruction sets, so there a pixel may move by a level or two, no more.
+changes no output: with the TensorFlow and Keras they were recorded with, on a CPU
+with the same instruction set, they must match pixel for pixel. Other versions and
+other instruction sets round differently (TensorFlow 2.20, the oldest supported,
+moves a few pixels of 3 of the 14 pictures by one level), so there a pixel may move
+by a level or two, no more.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 from PIL import Image
 
 from mangacolor import data
@@ -49,7 +53,8 @@ def test_the_shipped_model_paints_what_it_painted_before(name: str, colorizer: C
     expected = np.asarray(Image.open(REFERENCE / f"{name}.png"))
     got = colorizer.colorize(page, hints=hints)
     assert got.shape == expected.shape
-    if set(RECORDED_ON["isa"]) <= cpu_flags():
+    same_versions = (tf.__version__, keras.__version__) == (RECORDED_ON["tensorflow"], RECORDED_ON["keras"])
+    if same_versions and set(RECORDED_ON["isa"]) <= cpu_flags():
         np.testing.assert_array_equal(got, expected)
     else:
         difference = np.abs(got.astype(int) - expected.astype(int))
