@@ -75,3 +75,17 @@ def test_the_shipped_model_is_in_a_built_wheel(tmp_path: Path):
     # package imports as the source tree does.
     for path in sorted((root / "mangacolor").rglob("*.py")):
         assert path.relative_to(root).as_posix() in names, path
+
+
+def test_the_shipped_model_was_saved_with_the_oldest_supported_keras():
+    """Keras writes its newer layer arguments into a saved model and older Keras refuses them:
+    saved with anything newer than the oldest Keras supported, it would not load on Kaggle or Colab."""
+    import json
+    import re
+    import zipfile
+
+    pyproject = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text()
+    oldest = re.search(r'"keras>=([\d.]+)"', pyproject).group(1)
+    with zipfile.ZipFile(SHIPPED / "generator.keras") as saved:
+        version = json.loads(saved.read("metadata.json"))["keras_version"]
+    assert version.split(".")[:2] == oldest.split(".")[:2], (version, oldest)
