@@ -80,7 +80,6 @@ def test_the_shipped_model_is_in_a_built_wheel(tmp_path: Path):
 def test_the_shipped_model_was_saved_with_the_oldest_supported_keras():
     """Keras writes its newer layer arguments into a saved model and older Keras refuses them:
     saved with anything newer than the oldest Keras supported, it would not load on Kaggle or Colab."""
-    import json
     import re
     import zipfile
 
