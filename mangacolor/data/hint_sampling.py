@@ -39,12 +39,12 @@ class HintSampling:
 
 
 def encode(lab: tf.Tensor) -> tf.Tensor:
-    """Lab to the hint layer's colour channels, about [-1, 1]."""
+    """Lab to the hint channels' colours, about [-1, 1]."""
     return tf.concat([lightness_to_input(lab[..., :1]), lab[..., 1:] / AB_SCALE], axis=-1)
 
 
 def decode(channels: np.ndarray) -> np.ndarray:
-    """The hint layer's colour channels (..., 3) back to Lab."""
+    """The hint channels' colours (..., 3) back to Lab."""
     channels = np.asarray(channels, np.float32)
     return np.concatenate([input_to_lightness(channels[..., :1]), channels[..., 1:] * AB_SCALE], axis=-1)
 
@@ -52,7 +52,7 @@ def decode(channels: np.ndarray) -> np.ndarray:
 def sample(
     rgb: tf.Tensor, count: tf.Tensor | int, patch: int = 3, seed: tf.Tensor | None = None, inside: bool = False
 ) -> tf.Tensor:
-    """A hint layer with `count` hints taken from the colour image `rgb` (H, W, 3) in [0, 1].
+    """Hint channels with `count` hints taken from the colour image `rgb` (H, W, 3) in [0, 1].
 
     Points fall on the drawing (not on white paper); each hint is a `patch` x
     `patch` square of the target's local mean colour. With `inside`, only inside

@@ -85,7 +85,7 @@ def combine(lightness: tf.Tensor, layer: tf.Tensor) -> tf.Tensor:
 
 @keras.saving.register_keras_serializable(package="mangacolor")
 class InputLightness(layers.Layer):
-    """The B&W channel of an input that carries a hint layer after it (hints.py)."""
+    """The B&W channel of an input that carries hint channels after it (data/hint_sampling.py)."""
 
     def call(self, inputs: tf.Tensor) -> tf.Tensor:
         return inputs[..., :1]

@@ -79,7 +79,7 @@ def fade_tints(layer: np.ndarray, amount: float) -> np.ndarray:
 
 
 def nearest(layer: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """A hint layer resized to the page's (H, W) by nearest neighbour: masks stay masks."""
+    """Hint channels resized to the page's (H, W) by nearest neighbour: masks stay masks."""
     rows = np.minimum((np.arange(shape[0]) + 0.5) * layer.shape[0] / shape[0], layer.shape[0] - 1).astype(int)
     cols = np.minimum((np.arange(shape[1]) + 0.5) * layer.shape[1] / shape[1], layer.shape[1] - 1).astype(int)
     return layer[rows][:, cols]
