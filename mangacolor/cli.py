@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 import typing
 from collections.abc import Sequence
+from pathlib import Path
 
 from mangacolor import data, startup
 from mangacolor.config import SIMULATIONS, Config
 from mangacolor.paint.settings import PaintSettings
+
+if typing.TYPE_CHECKING:
+    from mangacolor.paint import Colorizer, FolderOptions
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
@@ -53,14 +58,20 @@ def _add_colorize(sub: argparse._SubParsersAction) -> None:
         help="colorize B&W pages or panels of any size",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files and/or image folders")
+    p.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="image files, image folders, and chapters (.cbz or .zip: written as OUT/<name>.cbz)",
+    )
     p.add_argument("--model", default=None, help="run directory or .keras generator (default: the shipped model)")
-    p.add_argument("--out", required=True, help="folder for the coloured images")
+    p.add_argument("--out", required=True, help="folder for the coloured images and chapters")
     _add_paint_settings(p)
     p.add_argument("--tile", action="store_true", help="predict colour on tiles (very large pages)")
     p.add_argument("--format", choices=["png", "jpeg", "webp"], default="png", help="output format")
     p.add_argument("--skip-colored", action="store_true", help="leave images already in colour")
     p.add_argument("--layers", action="store_true", help="also write the colour layer alone: <name>.layer.png")
+    p.add_argument("--cbz", action="store_true", help="make each folder of pages a chapter: OUT/<folder name>.cbz")
     p.add_argument(
         "--hints",
         default=None,
@@ -93,20 +104,50 @@ def _paint_settings(args: argparse.Namespace) -> PaintSettings:
 
 
 def _colorize(args: argparse.Namespace) -> int:
-    from mangacolor.paint import Colorizer, FolderOptions
+    from mangacolor.paint import Colorizer, FolderOptions, chapters
 
-    colorizer = Colorizer(args.model, _paint_settings(args))
     options = FolderOptions(args.format, args.layers, args.skip_colored, args.hints)
-    report = colorizer.colorize_folder(args.inputs, args.out, options)
+    books = [i for i in args.inputs if chapters.is_chapter(i) or (args.cbz and os.path.isdir(i))]
+    images = [i for i in args.inputs if i not in books]
+    if args.cbz and images:
+        raise ValueError(f"--cbz makes a .cbz of each folder of pages, and {images[0]} is not a folder")
+    if args.layers and books:
+        raise ValueError(f"--layers: colour layers do not go into a .cbz ({books[0]}): readers show them as pages")
+    targets = chapters.chapter_targets(books, args.out)  # refuses to overwrite an input, before any work
+    colorizer = Colorizer(args.model, _paint_settings(args))
+    failed = _colorize_images(colorizer, images, args.out, options) if images else 0
+    for source, target in targets.items():
+        failed += _colorize_chapter(colorizer, source, target, options)
+    return 1 if failed else 0
+
+
+def _colorize_images(colorizer: Colorizer, images: list[str], out: str, options: FolderOptions) -> int:
+    """Colour image files and folders into `out`; the number that failed."""
+    report = colorizer.colorize_folder(images, out, options)
     for path in report.skipped_colored:
         print(f"skipped (already in colour): {path}")
     for _, message in report.failed:
         print(f"mangacolor colorize: failed: {message}", file=sys.stderr)
     print(
-        f"{len(report.written)} written to {args.out}, "
+        f"{len(report.written)} written to {out}, "
         f"{len(report.skipped_colored)} skipped (already in colour), {len(report.failed)} failed"
     )
-    return 1 if report.failed else 0
+    return len(report.failed)
+
+
+def _colorize_chapter(colorizer: Colorizer, source: Path, target: Path, options: FolderOptions) -> int:
+    """Colour one chapter into `target`; a refused or unreadable one is reported and the others go
+    on. The number of failures."""
+    try:
+        report = colorizer.colorize_chapter(source, target, options)
+    except data.DataError as e:  # a ChapterError (an unsafe archive, refused) too: nothing was written
+        print(f"mangacolor colorize: failed: {e}", file=sys.stderr)
+        return 1
+    for _, message in report.failed:
+        print(f"mangacolor colorize: failed: {message}", file=sys.stderr)
+    kept = len(report.carried) + len(report.skipped_colored)
+    print(f"{target}: {len(report.pages)} pages coloured, {kept} carried over, {len(report.failed)} failed")
+    return len(report.failed)
 
 
 def _add_evaluate(sub: argparse._SubParsersAction) -> None:

@@ -8,6 +8,7 @@ such a file is skipped with a SkippedImageWarning and counted in SkippedFiles.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import stat
 import threading
@@ -63,14 +64,17 @@ def list_images(folder: str | os.PathLike) -> list[Path]:
 
 
 @contextlib.contextmanager
-def opened(path: str | os.PathLike) -> Iterator[Image.Image]:
+def opened(path: str | os.PathLike, content: bytes | None = None) -> Iterator[Image.Image]:
     """The file opened with Pillow, refused if it is no regular file or absurdly large; any
-    failure to read it, inside the block too, becomes a DataError naming the file."""
+    failure to read it, inside the block too, becomes a DataError naming the file.
+
+    `content`: the file's bytes, already in memory (a page of a chapter archive, which
+    is never extracted to disk); `path` then only names it in messages."""
     path = Path(path)
     try:
-        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO or device would block or never end
+        if content is None and not stat.S_ISREG(path.stat().st_mode):  # a FIFO or device would block
             raise DataError(f"{path}: cannot read image (not a regular file)")
-        with Image.open(path) as im:
+        with Image.open(path if content is None else io.BytesIO(content)) as im:
             if im.width * im.height > MAX_PIXELS:
                 raise DataError(
                     f"{path}: image is {im.width} x {im.height} pixels, more than the "
@@ -83,14 +87,15 @@ def opened(path: str | os.PathLike) -> Iterator[Image.Image]:
         raise DataError(f"{path}: cannot read image ({e})") from e
 
 
-def load_image(path: str | os.PathLike, mode: str = "RGB") -> np.ndarray:
+def load_image(path: str | os.PathLike, mode: str = "RGB", content: bytes | None = None) -> np.ndarray:
     """Decode any common image file to uint8 RGB (or "L"), whatever its mode.
 
     Transparency is composited on white (line art is drawn on paper), palette,
     16-bit and CMYK images are converted, EXIF rotation is applied. A corrupt,
-    truncated or absurdly large file raises DataError naming the file.
+    truncated or absurdly large file raises DataError naming the file. With
+    `content` the bytes are decoded from memory and `path` only names them.
     """
-    with opened(path) as im:
+    with opened(path, content) as im:
         im.load()
         return np.asarray(to_8bit(ImageOps.exif_transpose(im), mode))
 

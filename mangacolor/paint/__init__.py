@@ -2,10 +2,14 @@
 
 `colorizer.py` holds the model and its PaintSettings (`settings.py`); `page.py`
 runs a page through load, classify, analyse, predict (`predict.py`), compose
-(`compose.py`, `flatten.py`) and write (`folders.py`); `hints.py` turns the
-user's points, JSON files and scribbles into the network's hint channels.
+(`compose.py`, `flatten.py`) and write (`folders.py`); `chapters.py` colours a
+chapter (.cbz or a folder of pages) into a .cbz, reading archives safely through
+`archives.py`; `hints.py` turns the user's points, JSON files and scribbles into
+the network's hint channels.
 """
 
+from mangacolor.paint.archives import ArchiveLimits, ChapterError
+from mangacolor.paint.chapters import ChapterReport
 from mangacolor.paint.colorizer import SHIPPED, Colorizer, load_generator
 from mangacolor.paint.folders import FolderOptions, FolderReport
 from mangacolor.paint.hints import Point, parse_color, read_points
@@ -13,6 +17,9 @@ from mangacolor.paint.settings import PaintSettings
 
 __all__ = [
     "SHIPPED",
+    "ArchiveLimits",
+    "ChapterError",
+    "ChapterReport",
     "Colorizer",
     "FolderOptions",
     "FolderReport",

@@ -17,7 +17,8 @@ import tensorflow as tf
 from mangacolor.config import Config
 from mangacolor.metrics import unchanged_input
 from mangacolor.nets import colour_layer, takes_hints
-from mangacolor.paint import compose, page
+from mangacolor.paint import chapters, compose, page
+from mangacolor.paint.archives import ArchiveLimits
 from mangacolor.paint.folders import FolderOptions, FolderReport
 from mangacolor.paint.hints import Hints
 from mangacolor.paint.settings import PaintSettings
@@ -114,3 +115,21 @@ class Colorizer:
         """
         options = FolderOptions(**{**vars(options or FolderOptions()), **changes})
         return page.paint_folder(self, inputs, out_dir, options)
+
+    def colorize_chapter(
+        self,
+        source: str | os.PathLike,
+        out: str | os.PathLike,
+        options: FolderOptions | None = None,
+        limits: ArchiveLimits | None = None,
+        **changes: object,
+    ) -> chapters.ChapterReport:
+        """Colorize a chapter, a .cbz/.zip archive or a folder of pages, into the .cbz file `out`,
+        pages in reading order (chapters.py). FolderOptions says how, as for folders.
+
+        Refuses, before writing anything, to write over the source (FileExistsError) and an
+        unsafe archive or one past `limits` (archives.ChapterError, ArchiveLimits' defaults
+        when None). A page that cannot be decoded is in the report's `failed`.
+        """
+        options = FolderOptions(**{**vars(options or FolderOptions()), **changes})
+        return chapters.colorize_chapter(self, source, out, options, limits)

@@ -10,7 +10,8 @@ Each step is a function below, in the order it happens:
    by region on a drawing or faded on a grayscale panel, hints filled, laid under the ink;
 6. `write` (folders.py): atomically, never over an input.
 
-`paint` runs steps 1-5 for one page, `paint_folder` all six for files and folders.
+`paint` runs steps 1-5 for one page, `paint_pages` steps 4-5 for a batch, `paint_folder` all six
+for files and folders (chapters.py writes a chapter's pages into a .cbz instead).
 """
 
 from __future__ import annotations
@@ -160,6 +161,17 @@ def paint(colorizer: Colorizer, image: ImageLike, hints: Hints = None) -> tuple[
     return compose_page(page, colour_layer), colour_layer
 
 
+def paint_pages(colorizer: Colorizer, pages: Sequence[Page]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Steps 4-5 for pages already analysed, same-size pages in one model call: each page
+    coloured, and its colour layer at full resolution."""
+    predictions = predict.predict(colorizer, [p.rgb for p in pages], [p.hints for p in pages])
+    painted = []
+    for page, prediction in zip(pages, predictions, strict=True):
+        colour_layer = compose_colour_layer(page, prediction, colorizer.settings)
+        painted.append((compose_page(page, colour_layer), colour_layer))
+    return painted
+
+
 def paint_folder(
     colorizer: Colorizer,
     inputs: str | os.PathLike | Iterable[str | os.PathLike],
@@ -175,10 +187,8 @@ def paint_folder(
     with tqdm(total=len(paths), desc="colorizing", unit="image", disable=not options.progress) as bar:
         for batch in predict.batches(paths, options.batch_size):
             pages = _load_batch(batch, colorizer.settings, options, report)
-            predictions = predict.predict(colorizer, [p.rgb for p in pages.values()], [p.hints for p in pages.values()])
-            for (path, page), prediction in zip(pages.items(), predictions, strict=True):
-                colour_layer = compose_colour_layer(page, prediction, colorizer.settings)
-                folders.write(compose_page(page, colour_layer), path, targets[path], options.fmt, report)
+            for path, (coloured, colour_layer) in zip(pages, paint_pages(colorizer, list(pages.values())), strict=True):
+                folders.write(coloured, path, targets[path], options.fmt, report)
                 if options.layers:
                     layer_file = folders.layer_path(targets[path])
                     folders.write(compose.layer_to_rgb(colour_layer), path, layer_file, "png", report)
