@@ -1,0 +1,159 @@
+"""Speech bubbles and lettering on a manga page, found on its L* by labels and morphology.
+
+A speech bubble is a closed region of white paper inside an outline that holds lettering:
+letters are small pieces of ink, about one size, set close together in lines. A region of
+a drawing that is closed and white holds nothing (a cat's body), a few scattered strokes
+(the dashes on a stone) or large shapes (the drawing inside a panel's frame): none of them
+is lettering. Lettering outside bubbles (narration, captions) is the same small close
+pieces of ink standing on white paper, away from any drawing. Used by layout.py; the
+thresholds are fields of PaintSettings.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+from skimage.morphology import convex_hull_image
+
+from mangacolor.paint.settings import PaintSettings
+
+EIGHT = np.ones((3, 3), bool)
+GAP = 0.6  # letters of one line stand closer than this many letter heights apart
+BLOCK_SCALE = 4  # lines of letters are grouped on a copy of the page this many times smaller
+SOLIDITY = 0.8  # a bubble fills this share of its convex hull at least: an ellipse, a box, a soft cloud
+
+
+def find_bubbles(lightness: np.ndarray, ink: np.ndarray, settings: PaintSettings) -> list[np.ndarray]:
+    """Speech bubbles: (H, W) bool masks of each one's inside (its paper and its lettering)."""
+    labels, _ = ndimage.label(~ink)
+    area = np.bincount(labels.ravel())
+    low, high = (share * ink.size for share in settings.bubble_area)
+    found = []
+    for label, box in enumerate(ndimage.find_objects(labels), start=1):
+        if box is None or not low <= area[label] <= high or _touches_border(box, ink.shape):
+            continue
+        inside = _bubble(labels[box] == label, lightness[box], settings)
+        if inside is not None:
+            mask = np.zeros(ink.shape, bool)
+            mask[box] = inside
+            found.append(mask)
+    return found
+
+
+def _touches_border(box: tuple[slice, slice], shape: tuple[int, int]) -> bool:
+    return box[0].start == 0 or box[1].start == 0 or box[0].stop == shape[0] or box[1].stop == shape[1]
+
+
+def _bubble(region: np.ndarray, lightness: np.ndarray, settings: PaintSettings) -> np.ndarray | None:
+    """The region with its holes filled, if it is a speech bubble: white paper, a compact
+    shape, and inside it lettering and nothing else."""
+    if np.mean(lightness[region] >= settings.paper_lightness) < 0.95:
+        return None
+    inside = ndimage.binary_fill_holes(region)
+    marks = inside & ~region
+    if not 0.005 <= marks.sum() / inside.sum() <= 0.4:
+        return None
+    labels, count = ndimage.label(marks, EIGHT)
+    if count < settings.min_glyphs:
+        return None
+    boxes = _boxes(ndimage.find_objects(labels))
+    heights = boxes[:, 3] - boxes[:, 1]
+    if heights.max() > 0.4 * region.shape[0] or (boxes[:, 2] - boxes[:, 0]).max() > 0.8 * region.shape[1]:
+        return None  # a shape too large for a letter: a drawing's part
+    lettered = _lettered(boxes, region.shape, settings.min_glyphs)
+    if lettered.mean() < 0.8 or inside.sum() < SOLIDITY * convex_hull_image(inside).sum():
+        return None
+    return inside
+
+
+def _boxes(slices: list[tuple[slice, slice] | None]) -> np.ndarray:
+    """(N, 4) int: x0, y0, x1, y1 of each labelled piece."""
+    return np.array([(s[1].start, s[0].start, s[1].stop, s[0].stop) for s in slices if s is not None], int).reshape(
+        -1, 4
+    )
+
+
+def _lettered(boxes: np.ndarray, shape: tuple[int, int], min_glyphs: int) -> np.ndarray:
+    """Which pieces (boxes x0, y0, x1, y1) stand in lines of letters: in a group of at least
+    `min_glyphs` (`_groups`), beside a neighbour of the same line (`in_line`)."""
+    return (_groups(boxes, shape, min_glyphs)[0] > 0) & in_line(boxes)
+
+
+def in_line(boxes: np.ndarray) -> np.ndarray:
+    """Which pieces (boxes x0, y0, x1, y1) have a neighbour in a line of lettering: beside it,
+    less than GAP letter heights away, sharing at least half of the smaller one's height
+    (a horizontal line), or above or below it sharing half of its width (a vertical one, as
+    Japanese is set). Strokes scattered over a drawing rarely line up so."""
+    return _beside(boxes) | _beside(boxes[:, [1, 0, 3, 2]])
+
+
+def _beside(boxes: np.ndarray) -> np.ndarray:
+    x0, y0, x1, y1 = (boxes[:, i, None] for i in range(4))
+    height = y1 - y0
+    shared = np.minimum(y1, y1.T) - np.maximum(y0, y0.T)
+    gap = np.maximum(x0, x0.T) - np.minimum(x1, x1.T)
+    near = (shared >= 0.5 * np.minimum(height, height.T)) & (gap <= GAP * np.maximum(height, height.T))
+    np.fill_diagonal(near, False)
+    return near.any(axis=1)
+
+
+def _groups(boxes: np.ndarray, shape: tuple[int, int], min_glyphs: int) -> tuple[np.ndarray, np.ndarray]:
+    """(group of each piece, 0 for a piece in no group large enough; the groups' labels on the
+    small copy). Each piece is grown by GAP times its own height: a full stop joins the letter
+    before it, not the next line."""
+    grow = GAP * (boxes[:, 3:] - boxes[:, 1:2])
+    small = np.zeros((shape[0] // BLOCK_SCALE + 1, shape[1] // BLOCK_SCALE + 1), bool)
+    reach = np.stack([boxes[:, :2] - grow, boxes[:, 2:] + grow], axis=1) / BLOCK_SCALE
+    reach = np.clip(np.round(reach).astype(int), 0, [small.shape[1] - 1, small.shape[0] - 1])
+    for (x0, y0), (x1, y1) in reach:
+        small[y0 : y1 + 1, x0 : x1 + 1] = True
+    groups, _ = ndimage.label(small)
+    centres = ((boxes[:, :2] + boxes[:, 2:]) / 2 / BLOCK_SCALE).astype(int)
+    member = groups[centres[:, 1], centres[:, 0]]
+    sizes = np.bincount(member, minlength=groups.max() + 1)
+    member[sizes[member] < min_glyphs] = 0
+    return member, groups
+
+
+def find_text(ink: np.ndarray, settings: PaintSettings) -> np.ndarray:
+    """Lettering on white paper outside bubbles: (H, W) bool, the box around each line or
+    block of letters. A letter is a piece of ink at most `glyph_height` of the page's long
+    side tall; a block of at least `min_glyphs` of them, nearly all of one height, counts
+    where the paper around it holds no other ink (it stands apart from every drawing)."""
+    labels, _ = ndimage.label(ink, EIGHT)
+    boxes = _boxes(ndimage.find_objects(labels))
+    text = np.zeros(ink.shape, bool)
+    if boxes.size == 0:
+        return text
+    heights, widths = boxes[:, 3] - boxes[:, 1], boxes[:, 2] - boxes[:, 0]
+    tallest = settings.glyph_height * max(ink.shape)
+    small = (heights <= tallest) & (widths <= 4 * tallest)
+    if np.count_nonzero(small) < settings.min_glyphs:
+        return text
+    member, _ = _groups(boxes[small], ink.shape, settings.min_glyphs)
+    large = np.flatnonzero((heights > tallest) | (widths > 4 * tallest)) + 1  # labels of drawings' pieces
+    for group in np.setdiff1d(np.unique(member), [0]):
+        block = boxes[small][member == group]
+        margin = _stands_apart(block, labels, large)
+        if margin:
+            x0, y0 = np.maximum(block[:, :2].min(axis=0) - margin, 0)
+            x1, y1 = block[:, 2:].max(axis=0) + margin
+            text[y0:y1, x0:x1] = True
+    return text
+
+
+def _stands_apart(block: np.ndarray, labels: np.ndarray, large: np.ndarray) -> int:
+    """Half a letter's height in pixels, the margin the block's box is grown by, for a block of
+    letters of about one height set in lines, with no piece of ink larger than a letter
+    (`large`, labels) within that margin; 0 for any other block."""
+    heights = block[:, 3] - block[:, 1]
+    letters = block[heights >= 0.4 * heights.max()]  # not the stops and commas
+    median = float(np.median(letters[:, 3] - letters[:, 1]))
+    if len(letters) < 3 or np.mean(np.abs(letters[:, 3] - letters[:, 1] - median) <= 0.5 * median) < 0.8:
+        return 0
+    if np.mean(in_line(block)) < 0.8:
+        return 0
+    margin = max(2, round(0.5 * median))
+    x0, y0 = np.maximum(block[:, :2].min(axis=0) - margin, 0)
+    x1, y1 = block[:, 2:].max(axis=0) + margin
+    return 0 if np.isin(labels[y0:y1, x0:x1], large).any() else margin
