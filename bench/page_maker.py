@@ -77,7 +77,9 @@ def draw_bubble(bw: Image.Image, truth: Image.Image, box: Box, lines: list[str],
     for image in (bw, truth):
         draw = ImageDraw.Draw(image)
         draw.ellipse([x, y, x + w, y + h], fill="white", outline="black", width=outline)
-        draw.multiline_text((x + w / 2, y + h / 2), "\n".join(lines), fill="black", font=font, anchor="mm", align="center")
+        draw.multiline_text(
+            (x + w / 2, y + h / 2), "\n".join(lines), fill="black", font=font, anchor="mm", align="center"
+        )
     inside = Image.new("L", bw.size, 0)
     ImageDraw.Draw(inside).ellipse([x + outline, y + outline, x + w - outline, y + h - outline], fill=255)
     return np.asarray(inside) > 127

@@ -1,14 +1,16 @@
 """Colouring pages: the Colorizer, its settings, the user's hints, and page.py's steps in order.
 
 `colorizer.py` holds the model and its PaintSettings (`settings.py`); `page.py`
-runs a page through load, classify, analyse, predict (`predict.py`), compose
-(`compose.py`, `flatten.py`) and write (`folders.py`); `hints.py` turns the
-user's points, JSON files and scribbles into the network's hint channels.
+runs a page through load, classify, analyse (`layout.py`, `lettering.py`: panels,
+speech bubbles, lettering), predict (`predict.py`), compose (`compose.py`,
+`flatten.py`, `panels.py`) and write (`folders.py`); `hints.py` turns the user's
+points, JSON files and scribbles into the network's hint channels.
 """
 
 from mangacolor.paint.colorizer import SHIPPED, Colorizer, load_generator
 from mangacolor.paint.folders import FolderOptions, FolderReport
 from mangacolor.paint.hints import Point, parse_color, read_points
+from mangacolor.paint.layout import Layout
 from mangacolor.paint.settings import PaintSettings
 
 __all__ = [
@@ -16,6 +18,7 @@ __all__ = [
     "Colorizer",
     "FolderOptions",
     "FolderReport",
+    "Layout",
     "PaintSettings",
     "Point",
     "load_generator",

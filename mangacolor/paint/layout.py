@@ -7,8 +7,9 @@ milliseconds on an A4 page), with the speech bubbles and the lettering outside t
 (lettering.py), and returns a `Layout` a user can look at and correct before colouring.
 
 A page whose drawings are not all inside frames (borderless or irregular panels, or a
-single drawing on white, such as the bundled B&W drawings) is one whole-page panel: it is
-coloured as one image, exactly as a drawing always was. The thresholds are fields of
+single drawing on white, such as the bundled B&W drawings) is one whole-page panel; with
+neither frames nor bubbles it is a drawing, whose words (a label, a signature) are part of
+it, and it is coloured exactly as a drawing always was. The thresholds are fields of
 PaintSettings.
 """
 
@@ -64,12 +65,15 @@ def find_layout(lightness: np.ndarray, settings: PaintSettings) -> Layout:
     ink = lightness < settings.ink_lightness
     bubbles = find_bubbles(lightness, ink, settings)
     zones = bubble_zones(bubbles, ink.shape)
-    text = find_text(ink & ~zones, settings)
+    text = find_text(lightness, ink & ~zones, settings)
     layout = whole(ink.shape)
     layout.bubbles, layout.text = bubbles, text
     panels, frames = find_panels(ink & ~zones, zones, settings)
-    if panels and _loose_ink(ink & ~zones & ~text, frames) <= settings.loose_ink:
+    covered = sum(w * h for _, _, w, h in frames) / ink.size
+    if covered >= settings.panel_cover and _loose_ink(ink & ~zones & ~text, frames) <= settings.loose_ink:
         layout.panels = panels
+    elif not bubbles:  # a single drawing: a word in it (a label, a signature) is coloured with it
+        layout.text = np.zeros(ink.shape, bool)
     return layout
 
 

@@ -115,11 +115,11 @@ def _groups(boxes: np.ndarray, shape: tuple[int, int], min_glyphs: int) -> tuple
     return member, groups
 
 
-def find_text(ink: np.ndarray, settings: PaintSettings) -> np.ndarray:
+def find_text(lightness: np.ndarray, ink: np.ndarray, settings: PaintSettings) -> np.ndarray:
     """Lettering on white paper outside bubbles: (H, W) bool, the box around each line or
     block of letters. A letter is a piece of ink at most `glyph_height` of the page's long
     side tall; a block of at least `min_glyphs` of them, nearly all of one height, counts
-    where the paper around it holds no other ink (it stands apart from every drawing)."""
+    where the paper around it is white and holds no other ink (it stands apart from every drawing)."""
     labels, _ = ndimage.label(ink, EIGHT)
     boxes = _boxes(ndimage.find_objects(labels))
     text = np.zeros(ink.shape, bool)
@@ -132,9 +132,10 @@ def find_text(ink: np.ndarray, settings: PaintSettings) -> np.ndarray:
         return text
     member, _ = _groups(boxes[small], ink.shape, settings.min_glyphs)
     large = np.flatnonzero((heights > tallest) | (widths > 4 * tallest)) + 1  # labels of drawings' pieces
+    white = lightness >= settings.paper_lightness
     for group in np.setdiff1d(np.unique(member), [0]):
         block = boxes[small][member == group]
-        margin = _stands_apart(block, labels, large)
+        margin = _stands_apart(block, labels, large, white)
         if margin:
             x0, y0 = np.maximum(block[:, :2].min(axis=0) - margin, 0)
             x1, y1 = block[:, 2:].max(axis=0) + margin
@@ -142,10 +143,10 @@ def find_text(ink: np.ndarray, settings: PaintSettings) -> np.ndarray:
     return text
 
 
-def _stands_apart(block: np.ndarray, labels: np.ndarray, large: np.ndarray) -> int:
+def _stands_apart(block: np.ndarray, labels: np.ndarray, large: np.ndarray, white: np.ndarray) -> int:
     """Half a letter's height in pixels, the margin the block's box is grown by, for a block of
-    letters of about one height set in lines, with no piece of ink larger than a letter
-    (`large`, labels) within that margin; 0 for any other block."""
+    letters of about one height set in lines, with white paper (`white`) and no piece of ink
+    larger than a letter (`large`, labels) within that margin; 0 for any other block."""
     heights = block[:, 3] - block[:, 1]
     letters = block[heights >= 0.4 * heights.max()]  # not the stops and commas
     median = float(np.median(letters[:, 3] - letters[:, 1]))
@@ -154,6 +155,11 @@ def _stands_apart(block: np.ndarray, labels: np.ndarray, large: np.ndarray) -> i
     if np.mean(in_line(block)) < 0.8:
         return 0
     margin = max(2, round(0.5 * median))
-    x0, y0 = np.maximum(block[:, :2].min(axis=0) - margin, 0)
-    x1, y1 = block[:, 2:].max(axis=0) + margin
-    return 0 if np.isin(labels[y0:y1, x0:x1], large).any() else margin
+    (bx0, by0), (bx1, by1) = block[:, :2].min(axis=0), block[:, 2:].max(axis=0)
+    x0, y0 = max(bx0 - margin, 0), max(by0 - margin, 0)
+    x1, y1 = bx1 + margin, by1 + margin
+    ring = np.ones(white[y0:y1, x0:x1].shape, bool)
+    ring[by0 - y0 : by1 - y0, bx0 - x0 : bx1 - x0] = False
+    if np.isin(labels[y0:y1, x0:x1], large).any() or not ring.any() or white[y0:y1, x0:x1][ring].mean() < 0.95:
+        return 0
+    return margin

@@ -39,13 +39,14 @@ class PaintSettings:
     panels: bool = True  # colour each framed panel as an image of its own: seen larger, flattened inside its frame
     protect_bubbles: bool = True  # speech bubbles keep their paper and lettering exactly as drawn
     protect_text: bool = True  # lettering found outside bubbles stays exactly as drawn
-    bubble_tint: tuple[int, int, int] | None = None  # sRGB of a pale tint for bubble paper instead, e.g. (255, 246, 224)
+    bubble_tint: tuple[int, int, int] | None = None  # sRGB of a pale tint for bubble paper, e.g. (255, 246, 224)
     min_panel: float = 0.02  # share of the page a frame's box covers at least: smaller boxes are parts of a drawing
     frame_coverage: float = 0.9  # share of each side of its box a frame's lines cover (a drawn line, not a hatching)
     loose_ink: float = 0.05  # share of the ink outside frames above which the page is coloured whole (borderless art)
+    panel_cover: float = 0.5  # share of the page its frames cover at least: a page is mostly panels, a drawn box is not
     bubble_area: tuple[float, float] = (0.002, 0.08)  # shares of the page a bubble's inside covers, least and most
     glyph_height: float = 0.03  # share of the page's long side a letter is at most tall
-    min_glyphs: int = 3  # letters a bubble or a block of lettering holds at least (tests/test_pages.py: none in drawings)
+    min_glyphs: int = 3  # letters in a bubble or a block of lettering, at least (tests/test_pages.py: none in drawings)
 
     def replace(self, **changes: object) -> PaintSettings:
         return dataclasses.replace(self, **changes)
