@@ -34,7 +34,7 @@ from mangacolor import color, data
 from mangacolor.paint import compose, folders, panels, predict
 from mangacolor.paint.flatten import fill_same_grey, flatten
 from mangacolor.paint.hints import Hints
-from mangacolor.paint.layout import Layout, find_layout, whole
+from mangacolor.paint.layout import Box, Layout, find_layout, whole
 from mangacolor.paint.settings import PaintSettings
 
 if TYPE_CHECKING:
@@ -57,6 +57,7 @@ class Page:
     hints: Hints = None
     layout: Layout | None = None
     kept: np.ndarray | None = None
+    box: Box | None = None  # where a part cut from a page lies on it
 
 
 # ---------------------------------------------------------------- 1. load
@@ -133,16 +134,17 @@ def analyse(
 
 def parts(page: Page, settings: PaintSettings) -> list[Page]:
     """What the network colours: the page itself or, for a page of framed panels (and
-    `settings.panels`), each panel's paper as a page of its own, of its own kind, with the
-    hints that fall in it."""
+    `settings.panels`), each panel's drawing with paper around it (`panels.content`) as a page
+    of its own, of its own kind, with the hints that fall in it."""
     if not settings.panels or page.layout is None or page.layout.whole_page:
         return [page]
     cut = []
-    for box in page.layout.panels:
-        x, y, w, h = box
-        lightness = page.lightness[y : y + h, x : x + w]
-        hints = panels.crop_hints(page.hints, box, page.rgb.shape)
-        cut.append(Page(page.rgb[y : y + h, x : x + w], lightness, classify(lightness, settings), hints))
+    for panel in page.layout.panels:
+        box = panels.content(page.lightness, panel, page.kept, settings)
+        if box is not None:
+            x, y, w, h = box
+            light, hints = page.lightness[y : y + h, x : x + w], panels.crop_hints(page.hints, box, page.rgb.shape)
+            cut.append(Page(page.rgb[y : y + h, x : x + w], light, classify(light, settings), hints, box=box))
     return cut
 
 
@@ -178,7 +180,8 @@ def compose_colour_layer(page: Page, prediction: predict.Prediction, settings: P
 def compose_layout(page: Page, pieces: list[Page], layers: list[np.ndarray], settings: PaintSettings) -> np.ndarray:
     """The page's colour layer from its parts' layers: the panels' put back in place, paper (or
     a `bubble_tint`) where the layout keeps the page as drawn."""
-    layer = layers[0] if pieces[0] is page else panels.assemble(page.rgb.shape, page.layout.panels, layers)
+    whole_page = len(pieces) == 1 and pieces[0] is page
+    layer = layers[0] if whole_page else panels.assemble(page.rgb.shape, [p.box for p in pieces], layers)
     return panels.protect(layer, page.layout, page.kept, settings)
 
 

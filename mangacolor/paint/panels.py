@@ -1,11 +1,11 @@
 """Colouring a page through its layout: panel by panel, with bubbles, lettering and gutters kept.
 
-Each panel's paper (layout.py) is cropped as an image of its own: the network sees it at
-its working size rather than as a sliver of the whole page, and flattening stops at the
-crop's border, which is the frame, so the panel's paper is the paper around its drawing
-rather than one closed region to fill. The panels' colour layers are put back into a
-page-size layer, and the pixels the layout protects (gutters, frames, speech bubbles,
-lettering: `kept`) are composed exactly as drawn. page.py runs these steps.
+Each panel (layout.py), trimmed to its drawing and a margin of paper (`content`), is
+cropped as an image of its own: the network sees it at its working size rather than as a
+sliver of the whole page, and flattening stops at the crop's border, inside the frame, so
+the panel's paper is the paper around its drawing rather than one closed region to fill.
+The panels' colour layers are put back into a page-size layer, and the pixels the layout
+protects (gutters, frames, speech bubbles, lettering: `kept`) are composed exactly as drawn. page.py runs these steps.
 """
 
 from __future__ import annotations
@@ -40,6 +40,24 @@ def crop_hints(hints: Hints, box: Box, page_shape: tuple[int, ...]) -> Hints:
         return inside or None
     channels = hint_channels(hints, page_shape, page_shape[:2])[y : y + h, x : x + w]
     return channels if channels[..., -1].any() else None
+
+
+def content(lightness: np.ndarray, box: Box, kept: np.ndarray | None, settings: PaintSettings) -> Box | None:
+    """The part of a panel the network colours: the box around its drawing's ink (not the
+    lettering or bubbles `kept` as drawn) with a margin of paper, `content_margin` of the
+    panel's long side, so that the drawing is seen as large as it can be and its paper still
+    touches the crop's border; None for a panel with no drawing."""
+    x, y, w, h = box
+    ink = lightness[y : y + h, x : x + w] < settings.ink_lightness
+    if kept is not None:
+        ink &= ~kept[y : y + h, x : x + w]
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    if rows.size == 0:
+        return None
+    margin = round(settings.content_margin * max(w, h))
+    top, left = max(0, rows[0] - margin), max(0, cols[0] - margin)
+    bottom, right = min(h, rows[-1] + 1 + margin), min(w, cols[-1] + 1 + margin)
+    return x + left, y + top, right - left, bottom - top
 
 
 def kept(layout: Layout, lightness: np.ndarray, settings: PaintSettings) -> np.ndarray | None:

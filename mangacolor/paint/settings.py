@@ -43,6 +43,7 @@ class PaintSettings:
     min_panel: float = 0.02  # share of the page a frame's box covers at least: smaller boxes are parts of a drawing
     frame_coverage: float = 0.9  # share of each side of its box a frame's lines cover (a drawn line, not a hatching)
     loose_ink: float = 0.05  # share of the ink outside frames above which the page is coloured whole (borderless art)
+    content_margin: float = 0.04  # paper kept around a panel's drawing when it is cropped, share of the panel's side
     panel_cover: float = 0.5  # share of the page its frames cover at least: a page is mostly panels, a drawn box is not
     bubble_area: tuple[float, float] = (0.002, 0.08)  # shares of the page a bubble's inside covers, least and most
     glyph_height: float = 0.03  # share of the page's long side a letter is at most tall
