@@ -69,12 +69,22 @@ def find_layout(lightness: np.ndarray, settings: PaintSettings) -> Layout:
     layout = whole(ink.shape)
     layout.bubbles, layout.text = bubbles, text
     panels, frames = find_panels(ink & ~zones, zones, settings)
-    covered = sum(w * h for _, _, w, h in frames) / ink.size
-    if covered >= settings.panel_cover and _loose_ink(ink & ~zones & ~text, frames) <= settings.loose_ink:
+    if _a_page_of_panels(frames, ink & ~zones & ~text, settings):
         layout.panels = panels
     elif not bubbles:  # a single drawing: a word in it (a label, a signature) is coloured with it
         layout.text = np.zeros(ink.shape, bool)
     return layout
+
+
+def _a_page_of_panels(frames: list[Box], loose: np.ndarray, settings: PaintSettings) -> bool:
+    """Whether frames make a page of panels: `min_panels` of them, covering `panel_cover` of the
+    page, and holding all of its ink (`loose`: not lettering or bubbles) but `loose_ink`."""
+    covered = sum(w * h for _, _, w, h in frames) / loose.size
+    return (
+        len(frames) >= settings.min_panels
+        and covered >= settings.panel_cover
+        and _loose_ink(loose, frames) <= settings.loose_ink
+    )
 
 
 def bubble_zones(bubbles: list[np.ndarray], shape: tuple[int, int]) -> np.ndarray:
@@ -87,7 +97,7 @@ def bubble_zones(bubbles: list[np.ndarray], shape: tuple[int, int]) -> np.ndarra
             slice(max(0, rows.min() - reach), rows.max() + reach + 1),
             slice(max(0, cols.min() - reach), cols.max() + reach + 1),
         )
-        zones[box] |= ndimage.binary_dilation(inside[box], iterations=reach)
+        zones[box] |= ndimage.distance_transform_edt(~inside[box]) <= reach
     return zones
 
 
@@ -126,8 +136,8 @@ def _frame(piece: np.ndarray, coverage: float) -> Box | None:
     """The paper inside a frame, in the piece's own coordinates, or None if the piece has no
     frame. Lines are looked for on the piece thickened by a pixel, so a frame drawn slightly
     askew still makes long rows; the box starts a pixel inside the frame's inner edge."""
-    rows = _long_lines(ndimage.binary_dilation(piece, np.ones((3, 1), bool)), coverage)
-    cols = _long_lines(ndimage.binary_dilation(piece, np.ones((1, 3), bool)).T, coverage)
+    rows = _long_lines(_thicken(piece), coverage)
+    cols = _long_lines(_thicken(piece.T), coverage)
     if rows is None or cols is None:
         return None
     (top, bottom), (left, right) = rows, cols
@@ -138,6 +148,14 @@ def _frame(piece: np.ndarray, coverage: float) -> Box | None:
     if any(side.mean() > 0.5 for side in sides):  # still on the line: a thick blot, not a frame
         return None
     return left + 1, top + 1, right - left - 1, bottom - top - 1
+
+
+def _thicken(piece: np.ndarray) -> np.ndarray:
+    """The piece with each row also taking the ink of the rows above and below it."""
+    thick = piece.copy()
+    thick[1:] |= piece[:-1]
+    thick[:-1] |= piece[1:]
+    return thick
 
 
 def _long_lines(piece: np.ndarray, coverage: float) -> tuple[int, int] | None:

@@ -13,14 +13,20 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import ndimage
-from skimage.morphology import convex_hull_image
+from scipy.spatial import ConvexHull, QhullError
 
 from mangacolor.paint.settings import PaintSettings
 
 EIGHT = np.ones((3, 3), bool)
 GAP = 0.6  # letters of one line stand closer than this many letter heights apart
+MIN_LETTER = (
+    7  # px: the median letter of lettering is at least this tall (smaller is not read, and drawings' marks are)
+)
 BLOCK_SCALE = 4  # lines of letters are grouped on a copy of the page this many times smaller
 SOLIDITY = 0.8  # a bubble fills this share of its convex hull at least: an ellipse, a box, a soft cloud
+INK = (0.005, 0.1)  # share of a bubble's inside its lettering covers: a drawing's marks are denser
+ROOM = 15  # a bubble's inside is this many square letter heights at least: a word and a margin
+ASPECT = 0.5  # median width / height of letters, at least: hatching and stitches are thinner
 
 
 def find_bubbles(lightness: np.ndarray, ink: np.ndarray, settings: PaintSettings) -> list[np.ndarray]:
@@ -51,7 +57,7 @@ def _bubble(region: np.ndarray, lightness: np.ndarray, settings: PaintSettings) 
         return None
     inside = ndimage.binary_fill_holes(region)
     marks = inside & ~region
-    if not 0.005 <= marks.sum() / inside.sum() <= 0.4:
+    if not INK[0] <= marks.sum() / inside.sum() <= INK[1]:
         return None
     labels, count = ndimage.label(marks, EIGHT)
     if count < settings.min_glyphs:
@@ -60,10 +66,24 @@ def _bubble(region: np.ndarray, lightness: np.ndarray, settings: PaintSettings) 
     heights = boxes[:, 3] - boxes[:, 1]
     if heights.max() > 0.4 * region.shape[0] or (boxes[:, 2] - boxes[:, 0]).max() > 0.8 * region.shape[1]:
         return None  # a shape too large for a letter: a drawing's part
-    lettered = _lettered(boxes, region.shape, settings.min_glyphs)
-    if lettered.mean() < 0.8 or inside.sum() < SOLIDITY * convex_hull_image(inside).sum():
+    height = letter_height(boxes, settings.min_glyphs)
+    if (
+        height == 0
+        or inside.sum() < ROOM * height**2
+        or _lettered(boxes, region.shape, settings.min_glyphs).mean() < 0.8
+    ):
         return None
-    return inside
+    return inside if _solidity(inside) >= SOLIDITY else None
+
+
+def _solidity(mask: np.ndarray) -> float:
+    """The share of its convex hull a mask fills (pixels as unit squares around their centres)."""
+    rows, cols = np.nonzero(mask)
+    try:
+        hull = ConvexHull(np.column_stack([rows, cols]))
+    except QhullError:  # a line: no area
+        return 1.0
+    return len(rows) / (hull.volume + hull.area / 2 + 1)  # the hull of the squares, not of their centres
 
 
 def _boxes(slices: list[tuple[slice, slice] | None]) -> np.ndarray:
@@ -71,6 +91,22 @@ def _boxes(slices: list[tuple[slice, slice] | None]) -> np.ndarray:
     return np.array([(s[1].start, s[0].start, s[1].stop, s[0].stop) for s in slices if s is not None], int).reshape(
         -1, 4
     )
+
+
+def letter_height(boxes: np.ndarray, min_glyphs: int) -> float:
+    """The median letter's height if pieces of ink (boxes x0, y0, x1, y1) read as lettering, else 0:
+    at least `min_glyphs` letters (pieces at least 0.4 times as tall as the tallest: not the
+    stops and commas), the median one MIN_LETTER px tall or more and ASPECT as wide, nearly
+    all of one height (within half the median), nearly every piece beside a neighbour in a
+    line (`in_line`)."""
+    heights, widths = boxes[:, 3] - boxes[:, 1], boxes[:, 2] - boxes[:, 0]
+    big = heights >= 0.4 * heights.max()
+    letters, median = heights[big], float(np.median(heights[big]))
+    if len(letters) < min_glyphs or median < MIN_LETTER or np.median(widths[big] / letters) < ASPECT:
+        return 0.0
+    if np.mean(np.abs(letters - median) <= 0.5 * median) < 0.8 or np.mean(in_line(boxes)) < 0.8:
+        return 0.0
+    return median
 
 
 def _lettered(boxes: np.ndarray, shape: tuple[int, int], min_glyphs: int) -> np.ndarray:
@@ -135,7 +171,8 @@ def find_text(lightness: np.ndarray, ink: np.ndarray, settings: PaintSettings) -
     white = lightness >= settings.paper_lightness
     for group in np.setdiff1d(np.unique(member), [0]):
         block = boxes[small][member == group]
-        margin = _stands_apart(block, labels, large, white)
+        height = letter_height(block, settings.min_glyphs)
+        margin = _stands_apart(block, height, labels, large, white) if height else 0
         if margin:
             x0, y0 = np.maximum(block[:, :2].min(axis=0) - margin, 0)
             x1, y1 = block[:, 2:].max(axis=0) + margin
@@ -143,18 +180,11 @@ def find_text(lightness: np.ndarray, ink: np.ndarray, settings: PaintSettings) -
     return text
 
 
-def _stands_apart(block: np.ndarray, labels: np.ndarray, large: np.ndarray, white: np.ndarray) -> int:
-    """Half a letter's height in pixels, the margin the block's box is grown by, for a block of
-    letters of about one height set in lines, with white paper (`white`) and no piece of ink
-    larger than a letter (`large`, labels) within that margin; 0 for any other block."""
-    heights = block[:, 3] - block[:, 1]
-    letters = block[heights >= 0.4 * heights.max()]  # not the stops and commas
-    median = float(np.median(letters[:, 3] - letters[:, 1]))
-    if len(letters) < 3 or np.mean(np.abs(letters[:, 3] - letters[:, 1] - median) <= 0.5 * median) < 0.8:
-        return 0
-    if np.mean(in_line(block)) < 0.8:
-        return 0
-    margin = max(2, round(0.5 * median))
+def _stands_apart(block: np.ndarray, height: float, labels: np.ndarray, large: np.ndarray, white: np.ndarray) -> int:
+    """Half a letter's `height` in pixels, the margin the block's box is grown by, for a block
+    of lettering with white paper (`white`) and no piece of ink larger than a letter (`large`,
+    labels) within that margin; 0 for any other block."""
+    margin = max(2, round(0.5 * height))
     (bx0, by0), (bx1, by1) = block[:, :2].min(axis=0), block[:, 2:].max(axis=0)
     x0, y0 = max(bx0 - margin, 0), max(by0 - margin, 0)
     x1, y1 = bx1 + margin, by1 + margin

@@ -44,10 +44,11 @@ class PaintSettings:
     frame_coverage: float = 0.9  # share of each side of its box a frame's lines cover (a drawn line, not a hatching)
     loose_ink: float = 0.05  # share of the ink outside frames above which the page is coloured whole (borderless art)
     content_margin: float = 0.04  # paper kept around a panel's drawing when it is cropped, share of the panel's side
+    min_panels: int = 2  # frames a page needs: one box alone is more often a drawn thing (a phone, a truck's body)
     panel_cover: float = 0.5  # share of the page its frames cover at least: a page is mostly panels, a drawn box is not
     bubble_area: tuple[float, float] = (0.002, 0.08)  # shares of the page a bubble's inside covers, least and most
     glyph_height: float = 0.03  # share of the page's long side a letter is at most tall
-    min_glyphs: int = 3  # letters in a bubble or a block of lettering, at least (tests/test_pages.py: none in drawings)
+    min_glyphs: int = 5  # letters in a bubble or a block of lettering, at least (tests/test_pages.py: none in drawings)
 
     def replace(self, **changes: object) -> PaintSettings:
         return dataclasses.replace(self, **changes)
