@@ -70,16 +70,24 @@ def line_art(rgb: np.ndarray) -> np.ndarray:
     return np.repeat(grey[..., None], 3, axis=-1)
 
 
-def draw_bubble(bw: Image.Image, truth: Image.Image, box: Box, lines: list[str], outline: int = 3) -> np.ndarray:
-    """A white ellipse with an outline and centred lettering on both pages; its inside as a mask."""
+def draw_bubble(
+    bw: Image.Image, truth: Image.Image, box: Box, lines: list[str], outline: int = 3, column: bool = False
+) -> np.ndarray:
+    """A white ellipse with an outline and centred lettering on both pages; its inside as a mask.
+    `column`: one line set top to bottom, letter under letter, as Japanese is set."""
     x, y, w, h = box
-    font = _font(max(12, h // 6))
+    size = max(12, w // 3 if column else h // 6)
+    font = _font(size)
     for image in (bw, truth):
         draw = ImageDraw.Draw(image)
         draw.ellipse([x, y, x + w, y + h], fill="white", outline="black", width=outline)
-        draw.multiline_text(
-            (x + w / 2, y + h / 2), "\n".join(lines), fill="black", font=font, anchor="mm", align="center"
-        )
+        if column:
+            for i, letter in enumerate(lines[0]):
+                centre = y + h / 2 + (i - (len(lines[0]) - 1) / 2) * size
+                draw.text((x + w / 2, centre), letter, fill="black", font=font, anchor="mm")
+        else:
+            text = "\n".join(lines)
+            draw.multiline_text((x + w / 2, y + h / 2), text, fill="black", font=font, anchor="mm", align="center")
     inside = Image.new("L", bw.size, 0)
     ImageDraw.Draw(inside).ellipse([x + outline, y + outline, x + w - outline, y + h - outline], fill=255)
     return np.asarray(inside) > 127

@@ -20,7 +20,7 @@ from mangacolor.paint.layout import find_layout, whole
 from mangacolor.paint.panels import crop_hints
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-from page_maker import SyntheticPage, make_page, sample_drawings  # noqa: E402
+from page_maker import SyntheticPage, draw_bubble, make_page, sample_drawings  # noqa: E402
 
 DEFAULTS = PaintSettings()
 OFF = PaintSettings(panels=False, protect_bubbles=False, protect_text=False)
@@ -83,6 +83,19 @@ def test_lettering_outside_bubbles_is_found(page: SyntheticPage):
     assert layout.text[y : y + h, x : x + w].mean() > 0.95
     ys, xs = np.nonzero(layout.text)
     assert xs.min() >= x - 15 and xs.max() <= x + w + 15 and ys.min() >= y - 15 and ys.max() <= y + h + 15
+
+
+def test_a_bubble_over_a_frame_and_vertical_lettering_are_found(page: SyntheticPage):
+    """A bubble drawn over a frame's corner and the gutter leaves the frame found; lettering set
+    in a column (as Japanese is) is lettering too."""
+    bw, truth = Image.fromarray(page.bw.copy()), Image.fromarray(page.truth.copy())
+    x, y, w, h = page.panels[1]
+    over = draw_bubble(bw, truth, (x + w - 230, y + h - 60, 260, 110), ["OVER THE", "FRAME!"])
+    column = draw_bubble(bw, truth, (x + 20, y + 150, 70, 260), ["HELLO"], column=True)
+    layout = find_layout(compose.lightness(np.asarray(bw)), DEFAULTS)
+    assert len(layout.panels) == len(page.panels)
+    for truth_mask in (over, column):
+        assert max(np.count_nonzero(b & truth_mask) / np.count_nonzero(b | truth_mask) for b in layout.bubbles) > 0.8
 
 
 @pytest.mark.parametrize("pair", data.sample_pairs(kind="bw"), ids=lambda p: Path(p.color).stem)

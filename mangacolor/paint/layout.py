@@ -113,7 +113,7 @@ def find_panels(ink: np.ndarray, zones: np.ndarray, settings: PaintSettings) -> 
     for label, box in enumerate(ndimage.find_objects(labels), start=1):
         if box is None or _area(box) < settings.min_panel * h * w:
             continue
-        inner = _frame((labels[box] == label) | zones[box], settings.frame_coverage)
+        inner = _frame(labels[box] == label, zones[box], settings.frame_coverage)
         if inner is not None:
             x, y = box[1].start, box[0].start
             outer = (x, y, box[1].stop - x, box[0].stop - y)
@@ -132,12 +132,13 @@ def _inside(a: Box, b: Box) -> bool:
     return a[0] >= b[0] and a[1] >= b[1] and a[0] + a[2] <= b[0] + b[2] and a[1] + a[3] <= b[1] + b[3]
 
 
-def _frame(piece: np.ndarray, coverage: float) -> Box | None:
+def _frame(piece: np.ndarray, zones: np.ndarray, coverage: float) -> Box | None:
     """The paper inside a frame, in the piece's own coordinates, or None if the piece has no
     frame. Lines are looked for on the piece thickened by a pixel, so a frame drawn slightly
-    askew still makes long rows; the box starts a pixel inside the frame's inner edge."""
-    rows = _long_lines(_thicken(piece), coverage)
-    cols = _long_lines(_thicken(piece.T), coverage)
+    askew still makes long rows, with the bubbles over it (`zones`) counted as line; the box
+    starts a pixel inside the frame's inner edge."""
+    rows = _long_lines(_thicken(piece) | zones, coverage)
+    cols = _long_lines(_thicken(piece.T) | zones.T, coverage)
     if rows is None or cols is None:
         return None
     (top, bottom), (left, right) = rows, cols

@@ -24,8 +24,9 @@ MIN_LETTER = (
 )
 BLOCK_SCALE = 4  # lines of letters are grouped on a copy of the page this many times smaller
 SOLIDITY = 0.8  # a bubble fills this share of its convex hull at least: an ellipse, a box, a soft cloud
-INK = (0.005, 0.1)  # share of a bubble's inside its lettering covers: a drawing's marks are denser
+INK = (0.005, 0.2)  # share of a bubble's inside its lettering covers (dense kanji up to about 0.15)
 ROOM = 15  # a bubble's inside is this many square letter heights at least: a word and a margin
+LETTERS = 0.5  # share of the pieces that are letters, at least: the others are stops, commas, accents
 ASPECT = 0.5  # median width / height of letters, at least: hatching and stitches are thinner
 
 
@@ -96,13 +97,15 @@ def _boxes(slices: list[tuple[slice, slice] | None]) -> np.ndarray:
 def letter_height(boxes: np.ndarray, min_glyphs: int) -> float:
     """The median letter's height if pieces of ink (boxes x0, y0, x1, y1) read as lettering, else 0:
     at least `min_glyphs` letters (pieces at least 0.4 times as tall as the tallest: not the
-    stops and commas), the median one MIN_LETTER px tall or more and ASPECT as wide, nearly
+    stops and commas), LETTERS of all pieces, the median one MIN_LETTER px tall or more and ASPECT as wide, nearly
     all of one height (within half the median), nearly every piece beside a neighbour in a
     line (`in_line`)."""
     heights, widths = boxes[:, 3] - boxes[:, 1], boxes[:, 2] - boxes[:, 0]
     big = heights >= 0.4 * heights.max()
     letters, median = heights[big], float(np.median(heights[big]))
-    if len(letters) < min_glyphs or median < MIN_LETTER or np.median(widths[big] / letters) < ASPECT:
+    if len(letters) < max(min_glyphs, LETTERS * len(boxes)) or median < MIN_LETTER:
+        return 0.0
+    if np.median(widths[big] / letters) < ASPECT:
         return 0.0
     if np.mean(np.abs(letters - median) <= 0.5 * median) < 0.8 or np.mean(in_line(boxes)) < 0.8:
         return 0.0
@@ -125,10 +128,10 @@ def in_line(boxes: np.ndarray) -> np.ndarray:
 
 def _beside(boxes: np.ndarray) -> np.ndarray:
     x0, y0, x1, y1 = (boxes[:, i, None] for i in range(4))
-    height = y1 - y0
+    height, size = y1 - y0, np.maximum(y1 - y0, x1 - x0)  # a letter's size: its height or, set in a column, width
     shared = np.minimum(y1, y1.T) - np.maximum(y0, y0.T)
     gap = np.maximum(x0, x0.T) - np.minimum(x1, x1.T)
-    near = (shared >= 0.5 * np.minimum(height, height.T)) & (gap <= GAP * np.maximum(height, height.T))
+    near = (shared >= 0.5 * np.minimum(height, height.T)) & (gap <= GAP * np.maximum(size, size.T))
     np.fill_diagonal(near, False)
     return near.any(axis=1)
 
