@@ -1,6 +1,6 @@
 """Whole manga pages: the shipped model on A4 pages of framed panels, with and without the page analysis.
 
-    python bench/pages.py [--pages 3] [--repeat 5] [--figure bench/figures/page_analysis.png]
+    python bench/pages.py [--pages 3] [--repeat 5] [--figure bench/figures/page_analysis.png] [--drawings]
 
 Pages are built by bench/page_maker.py from the bundled test split's coloured drawings
 (never trained on): an A4 sheet at 150 dpi (1240 x 1754 px), six framed panels with white
@@ -21,12 +21,17 @@ pass, as before). Reported, over all pages:
   and their colourfulness as a ratio to the truth's;
 * seconds per page (analysis and colouring, median of --repeat after a warm-up) and the
   peak RSS, each setting in a fresh subprocess.
+
+`--drawings` also runs the analysis on every bundled drawing as a single image (the 10 B&W
+drawings, and the 897 coloured ones in colour, in grayscale and as line art) and lists those
+where it finds anything: on a single drawing it should find no panel, bubble or lettering.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import subprocess
@@ -39,7 +44,7 @@ from PIL import Image
 from skimage import color as skcolor
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from page_maker import SyntheticPage, make_page, sample_drawings  # noqa: E402
+from page_maker import SyntheticPage, line_art, make_page, sample_drawings  # noqa: E402
 
 COMMAND = "python bench/pages.py"
 FIGURE = Path(__file__).resolve().parent / "figures" / "page_analysis.png"
@@ -158,7 +163,8 @@ def cpu_model() -> str:
 
 def report(rows: dict[str, dict[str, float]], args: argparse.Namespace) -> str:
     lines = [
-        f"`{COMMAND} --pages {args.pages} --repeat {args.repeat}` on {cpu_model()} ({_cores()} cores)",
+        f"`{COMMAND} --pages {args.pages} --repeat {args.repeat}` on {cpu_model()} ({_cores()} cores; "
+        f"load average {os.getloadavg()[0]:.1f} at the end)",
         "",
         "| page | bubble paper white (%) | gutters white (%) | white panel paper white (%) | ink kept (%) "
         "| drawings' ΔE2000, coloured pixels | one by one | input unchanged | colourfulness ratio (one by one) "
@@ -176,9 +182,26 @@ def report(rows: dict[str, dict[str, float]], args: argparse.Namespace) -> str:
 
 
 def _cores() -> int:
-    import os
-
     return len(os.sched_getaffinity(0))
+
+
+def single_drawings() -> list[str]:
+    """The bundled drawings, each alone, on which the analysis finds panels, bubbles or lettering."""
+    from mangacolor import data
+    from mangacolor.paint import PaintSettings, compose
+    from mangacolor.paint.layout import find_layout
+
+    settings, found = PaintSettings(), []
+    inputs = [("B&W", pair.color, lambda rgb: rgb) for pair in data.sample_pairs(kind="bw")]
+    grey = lambda rgb: np.repeat(np.asarray(Image.fromarray(rgb).convert("L"))[..., None], 3, axis=-1)  # noqa: E731
+    for kind, make in (("colour", lambda rgb: rgb), ("grayscale", grey), ("line art", line_art)):
+        inputs += [(kind, pair.color, make) for pair in data.sample_pairs(None)]
+    for kind, path, make in inputs:
+        layout = find_layout(compose.lightness(make(data.load_image(path))), settings)
+        if not layout.plain:
+            what = f"{len(layout.panels) if not layout.whole_page else 0} panels, {len(layout.bubbles)} bubbles"
+            found.append(f"{Path(path).stem} ({kind}): {what}, lettering {layout.text.any()}")
+    return [f"{len(inputs)} single drawings, {len(found)} with something found", *found]
 
 
 def figure(page: SyntheticPage, coloured: dict[str, Path], path: Path) -> None:
@@ -222,6 +245,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=3, help="pages scored (seeds 0, 1, ...); the first is timed")
     parser.add_argument("--repeat", type=int, default=5, help="timed runs of the first page: the median is reported")
     parser.add_argument("--figure", type=Path, default=FIGURE, help="where the picture of the first page goes")
+    parser.add_argument("--drawings", action="store_true", help="also look for false finds on single drawings")
     parser.add_argument("--mode", choices=list(MODES), help=argparse.SUPPRESS)
     parser.add_argument("--save", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -235,6 +259,8 @@ def main() -> None:
         rows = {mode: _measure(mode, args, str(files[mode])) for mode in ("analysis", "one pass")}
         figure(pages(1)[0], files, args.figure)
     print(report(rows, args))
+    if args.drawings:
+        print("\n" + "\n".join(single_drawings()))
 
 
 if __name__ == "__main__":

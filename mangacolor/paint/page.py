@@ -20,7 +20,7 @@ drawing (no frames, no bubbles, no lettering) is one part, the whole page, colou
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -211,14 +211,25 @@ def colour(colorizer: Colorizer, pages: list[Page]) -> list[tuple[np.ndarray, np
     model call) and composed; (the coloured page, its colour layer) for each."""
     settings = colorizer.settings
     cut = [parts(page, settings) for page in pages]
-    every = [piece for pieces in cut for piece in pieces]
-    predictions = iter(predict.predict(colorizer, [p.rgb for p in every], [p.hints for p in every]))
+    predictions = _predict_parts(colorizer, cut)
     done = []
     for page, pieces in zip(pages, cut, strict=True):
         layers = [compose_colour_layer(piece, next(predictions), settings) for piece in pieces]
         colour_layer = compose_layout(page, pieces, layers, settings)
         done.append((compose_page(page, colour_layer), colour_layer))
     return done
+
+
+def _predict_parts(colorizer: Colorizer, cut: list[list[Page]]) -> Iterator[predict.Prediction]:
+    """Every part's prediction, in order: whole pages batched by shape as ever, the panels of
+    a page in one model call (`predict.predict_together`)."""
+    whole_pages = [pieces[0] for pieces in cut if len(pieces) == 1]
+    found = iter(predict.predict(colorizer, [p.rgb for p in whole_pages], [p.hints for p in whole_pages]))
+    for pieces in cut:
+        if len(pieces) == 1:
+            yield next(found)
+        else:
+            yield from predict.predict_together(colorizer, [p.rgb for p in pieces], [p.hints for p in pieces])
 
 
 def paint_folder(
