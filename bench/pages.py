@@ -110,11 +110,12 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def run_mode(mode: str, count: int, repeat: int, figure: str | None) -> dict[str, float]:
-    """One setting, in this process: quality over `count` pages, then seconds on the first."""
+def run_mode(changes: dict, count: int, repeat: int, figure: str | None) -> dict[str, float]:
+    """One setting (PaintSettings `changes`), in this process: quality over `count` pages, then
+    seconds on the first."""
     from mangacolor.paint import Colorizer, PaintSettings
 
-    colorizer = Colorizer(settings=PaintSettings(**MODES[mode]))
+    colorizer = Colorizer(settings=PaintSettings(**changes))
     built = pages(count)
     colorizer.colorize(built[0].bw)  # warm-up: tracing and compilation
     totals: dict[str, list[float]] = {}
@@ -145,8 +146,9 @@ MASKS = ("bubbles", "gutters", "panel paper", "ink")
 DRAWING_KEYS = ("page", "one by one", "unchanged", "colourfulness", "colourfulness one by one")
 
 
-def _measure(mode: str, args: argparse.Namespace, figure: str | None) -> dict[str, float]:
-    command = [sys.executable, __file__, "--mode", mode, "--pages", str(args.pages), "--repeat", str(args.repeat)]
+def _measure(changes: dict, args: argparse.Namespace, figure: str | None) -> dict[str, float]:
+    command = [sys.executable, __file__, "--changes", json.dumps(changes), "--pages", str(args.pages)]
+    command += ["--repeat", str(args.repeat)]
     command += ["--save", figure] if figure else []
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode:
@@ -163,7 +165,8 @@ def cpu_model() -> str:
 
 def report(rows: dict[str, dict[str, float]], args: argparse.Namespace) -> str:
     lines = [
-        f"`{COMMAND} --pages {args.pages} --repeat {args.repeat}` on {cpu_model()} ({_cores()} cores; "
+        f"`{COMMAND} --pages {args.pages} --repeat {args.repeat}{''.join(f' --set {c}' for c in args.set)}` "
+        f"on {cpu_model()} ({_cores()} cores; "
         f"load average {os.getloadavg()[0]:.1f} at the end)",
         "",
         "| page | bubble paper white (%) | gutters white (%) | white panel paper white (%) | ink kept (%) "
@@ -246,17 +249,27 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="timed runs of the first page: the median is reported")
     parser.add_argument("--figure", type=Path, default=FIGURE, help="where the picture of the first page goes")
     parser.add_argument("--drawings", action="store_true", help="also look for false finds on single drawings")
-    parser.add_argument("--mode", choices=list(MODES), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="one more row: the analysis with a PaintSettings field changed (VALUE in JSON), e.g. content_margin=0.02",
+    )
+    parser.add_argument("--changes", help=argparse.SUPPRESS)
     parser.add_argument("--save", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.mode:
-        print(json.dumps(run_mode(args.mode, args.pages, args.repeat, args.save)))
+    if args.changes is not None:
+        print(json.dumps(run_mode(json.loads(args.changes), args.pages, args.repeat, args.save)))
         return
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
         files = {mode: Path(tmp) / f"{i}.png" for i, mode in enumerate(("one pass", "analysis"))}
-        rows = {mode: _measure(mode, args, str(files[mode])) for mode in ("analysis", "one pass")}
+        rows = {mode: _measure(MODES[mode], args, str(files[mode])) for mode in ("analysis", "one pass")}
+        for change in args.set:
+            field, value = change.split("=", 1)
+            rows[f"analysis, {field}={value}"] = _measure({field: json.loads(value)}, args, None)
         figure(pages(1)[0], files, args.figure)
     print(report(rows, args))
     if args.drawings:
