@@ -165,7 +165,8 @@ def cpu_model() -> str:
 
 def report(rows: dict[str, dict[str, float]], args: argparse.Namespace) -> str:
     lines = [
-        f"`{COMMAND} --pages {args.pages} --repeat {args.repeat}{''.join(f' --set {c}' for c in args.set)}` "
+        f"`{COMMAND} --pages {args.pages} --repeat {args.repeat}{' --drawings' * args.drawings}"
+        f"{''.join(f' --set {c}' for c in args.set)}` "
         f"on {cpu_model()} ({_cores()} cores; "
         f"load average {os.getloadavg()[0]:.1f} at the end)",
         "",
