@@ -19,15 +19,15 @@ from mangacolor.paint.settings import PaintSettings
 
 EIGHT = np.ones((3, 3), bool)
 GAP = 0.6  # letters of one line stand closer than this many letter heights apart
-MIN_LETTER = (
-    7  # px: the median letter of lettering is at least this tall (smaller is not read, and drawings' marks are)
-)
+MIN_LETTER = 7  # px: the median letter is at least this tall (smaller is not read; drawings' marks are)
 BLOCK_SCALE = 4  # lines of letters are grouped on a copy of the page this many times smaller
 SOLIDITY = 0.8  # a bubble fills this share of its convex hull at least: an ellipse, a box, a soft cloud
 INK = (0.005, 0.2)  # share of a bubble's inside its lettering covers (dense kanji up to about 0.15)
 ROOM = 15  # a bubble's inside is this many square letter heights at least: a word and a margin
 LETTERS = 0.5  # share of the pieces that are letters, at least: the others are stops, commas, accents
 ASPECT = 0.5  # median width / height of letters, at least: hatching and stitches are thinner
+VARIETY = 0.08  # letters differ in width (coefficient of variation at least): a screentone's dots do not
+MAX_PIECES = 2000  # a block of lettering holds fewer pieces of ink; a screentone's dots are more (and cost n^2)
 
 
 def find_bubbles(lightness: np.ndarray, ink: np.ndarray, settings: PaintSettings) -> list[np.ndarray]:
@@ -68,13 +68,11 @@ def _bubble(region: np.ndarray, lightness: np.ndarray, settings: PaintSettings) 
     if heights.max() > 0.4 * region.shape[0] or (boxes[:, 2] - boxes[:, 0]).max() > 0.8 * region.shape[1]:
         return None  # a shape too large for a letter: a drawing's part
     height = letter_height(boxes, settings.min_glyphs)
-    if (
-        height == 0
-        or inside.sum() < ROOM * height**2
-        or _lettered(boxes, region.shape, settings.min_glyphs).mean() < 0.8
-    ):
+    if height == 0 or inside.sum() < ROOM * height**2:
         return None
-    return inside if _solidity(inside) >= SOLIDITY else None
+    if _grouped(boxes, region.shape, settings.min_glyphs).mean() < 0.8 or _solidity(inside) < SOLIDITY:
+        return None
+    return inside
 
 
 def _solidity(mask: np.ndarray) -> float:
@@ -95,27 +93,30 @@ def _boxes(slices: list[tuple[slice, slice] | None]) -> np.ndarray:
 
 
 def letter_height(boxes: np.ndarray, min_glyphs: int) -> float:
-    """The median letter's height if pieces of ink (boxes x0, y0, x1, y1) read as lettering, else 0:
-    at least `min_glyphs` letters (pieces at least 0.4 times as tall as the tallest: not the
-    stops and commas), LETTERS of all pieces, the median one MIN_LETTER px tall or more and ASPECT as wide, nearly
-    all of one height (within half the median), nearly every piece beside a neighbour in a
-    line (`in_line`)."""
+    """The median letter's height if pieces of ink (boxes x0, y0, x1, y1) read as lettering,
+    else 0. Letters are the pieces at least 0.4 times as tall as the tallest (not the stops
+    and commas): at least `min_glyphs` of them and LETTERS of all pieces, the median one at
+    least MIN_LETTER px tall and ASPECT as wide, nearly all of one height (within half the
+    median) but of VARIETY in width, and nearly every piece beside a neighbour in a line
+    (`in_line`)."""
+    if len(boxes) > MAX_PIECES:
+        return 0.0
     heights, widths = boxes[:, 3] - boxes[:, 1], boxes[:, 2] - boxes[:, 0]
     big = heights >= 0.4 * heights.max()
     letters, median = heights[big], float(np.median(heights[big]))
     if len(letters) < max(min_glyphs, LETTERS * len(boxes)) or median < MIN_LETTER:
         return 0.0
-    if np.median(widths[big] / letters) < ASPECT:
+    if np.median(widths[big] / letters) < ASPECT or np.std(widths[big]) < VARIETY * np.mean(widths[big]):
         return 0.0
     if np.mean(np.abs(letters - median) <= 0.5 * median) < 0.8 or np.mean(in_line(boxes)) < 0.8:
         return 0.0
     return median
 
 
-def _lettered(boxes: np.ndarray, shape: tuple[int, int], min_glyphs: int) -> np.ndarray:
+def _grouped(boxes: np.ndarray, shape: tuple[int, int], min_glyphs: int) -> np.ndarray:
     """Which pieces (boxes x0, y0, x1, y1) stand in lines of letters: in a group of at least
     `min_glyphs` (`_groups`), beside a neighbour of the same line (`in_line`)."""
-    return (_groups(boxes, shape, min_glyphs)[0] > 0) & in_line(boxes)
+    return (_groups(boxes, shape, min_glyphs) > 0) & in_line(boxes)
 
 
 def in_line(boxes: np.ndarray) -> np.ndarray:
@@ -136,10 +137,10 @@ def _beside(boxes: np.ndarray) -> np.ndarray:
     return near.any(axis=1)
 
 
-def _groups(boxes: np.ndarray, shape: tuple[int, int], min_glyphs: int) -> tuple[np.ndarray, np.ndarray]:
-    """(group of each piece, 0 for a piece in no group large enough; the groups' labels on the
-    small copy). Each piece is grown by GAP times its own height: a full stop joins the letter
-    before it, not the next line."""
+def _groups(boxes: np.ndarray, shape: tuple[int, int], min_glyphs: int) -> np.ndarray:
+    """The group of each piece (boxes x0, y0, x1, y1), found on a copy of the page BLOCK_SCALE
+    times smaller; 0 for a piece in no group of `min_glyphs`. Each piece is grown by GAP times
+    its own height: a full stop joins the letter before it, not the next line."""
     grow = GAP * (boxes[:, 3:] - boxes[:, 1:2])
     small = np.zeros((shape[0] // BLOCK_SCALE + 1, shape[1] // BLOCK_SCALE + 1), bool)
     reach = np.stack([boxes[:, :2] - grow, boxes[:, 2:] + grow], axis=1) / BLOCK_SCALE
@@ -151,7 +152,7 @@ def _groups(boxes: np.ndarray, shape: tuple[int, int], min_glyphs: int) -> tuple
     member = groups[centres[:, 1], centres[:, 0]]
     sizes = np.bincount(member, minlength=groups.max() + 1)
     member[sizes[member] < min_glyphs] = 0
-    return member, groups
+    return member
 
 
 def find_text(lightness: np.ndarray, ink: np.ndarray, settings: PaintSettings) -> np.ndarray:
@@ -169,7 +170,7 @@ def find_text(lightness: np.ndarray, ink: np.ndarray, settings: PaintSettings) -
     small = (heights <= tallest) & (widths <= 4 * tallest)
     if np.count_nonzero(small) < settings.min_glyphs:
         return text
-    member, _ = _groups(boxes[small], ink.shape, settings.min_glyphs)
+    member = _groups(boxes[small], ink.shape, settings.min_glyphs)
     large = np.flatnonzero((heights > tallest) | (widths > 4 * tallest)) + 1  # labels of drawings' pieces
     white = lightness >= settings.paper_lightness
     for group in np.setdiff1d(np.unique(member), [0]):
