@@ -181,6 +181,23 @@ def test_hints_move_into_their_panel():
     assert channels.shape == (40, 40, 4) and channels[10:20, 20:30, -1].all() and channels[..., -1].sum() == 100
 
 
+def test_empty_frames_leave_the_page_as_drawn(colorizer: Colorizer):
+    image = np.full((500, 800, 3), 255, np.uint8)
+    for x in (30, 415):
+        image[30:470, x : x + 355] = 0
+        image[34:466, x + 4 : x + 351] = 255
+    assert len(colorizer.layout(image).panels) == 2
+    np.testing.assert_array_equal(colorizer.colorize(image), image)
+
+
+def test_a_folder_of_pages_is_coloured_through_their_layouts(page: SyntheticPage, colorizer, coloured, tmp_path):
+    Image.fromarray(page.bw).save(tmp_path / "page.png")
+    Image.fromarray(two_panels()[0]).save(tmp_path / "two.png")
+    report = colorizer.colorize_folder(tmp_path, tmp_path / "out", progress=False, batch_size=2)
+    assert len(report.written) == 2
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "out" / "page.png")), coloured)
+
+
 # ---------------------------------------------------------------- settings and corrections
 
 

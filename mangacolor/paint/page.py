@@ -7,7 +7,8 @@ Each step is a function below, in the order it happens:
 3. `analyse`: the page's own lightness at full resolution, its kind, the user's hints, and its
    layout (layout.py: panels, speech bubbles, lettering); `parts` then cuts a page of framed
    panels into one page per panel, with the hints that fall in it (panels.py);
-4. `predict.predict`: the network's colour layer at its working size, batched by shape;
+4. `predict.predict`: the network's colour layer at its working size, batched by shape (a page's
+   panels in one call, `predict.predict_together`);
 5. `compose_colour_layer` then `compose_page`: the colour layer at the page's resolution, flattened
    by region on a drawing or faded on a grayscale panel, hints filled, the panels' layers put back
    into the page (`compose_layout`), laid under the ink; gutters, bubbles and lettering as drawn;
@@ -207,8 +208,9 @@ def paint(
 
 
 def colour(colorizer: Colorizer, pages: list[Page]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Steps 4 and 5 for analysed pages: each page's parts predicted (same-size parts share a
-    model call) and composed; (the coloured page, its colour layer) for each."""
+    """Steps 4 and 5 for analysed pages: each page's parts predicted (whole pages of one size
+    share a model call, a page's panels another) and composed; (the coloured page, its colour
+    layer) for each."""
     settings = colorizer.settings
     cut = [parts(page, settings) for page in pages]
     predictions = _predict_parts(colorizer, cut)

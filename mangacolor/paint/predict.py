@@ -54,7 +54,7 @@ def predict_together(colorizer: Colorizer, parts: list[np.ndarray], hints: list[
     white paper to the largest one's shape (as every page is padded to a multiple of 32), and
     its layer cut back out. One call rather than one per shape: the model's fixed cost per
     call is most of a small panel's (bench/pages.py times a page)."""
-    if colorizer.settings.tile:
+    if colorizer.settings.tile or not parts:
         return predict(colorizer, parts, hints)
     small = [compose.resize(part, compose.scaled_size(part.shape, colorizer.size)) for part in parts]
     height, width = max(s.shape[0] for s in small), max(s.shape[1] for s in small)
