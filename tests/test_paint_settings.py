@@ -139,6 +139,19 @@ def test_painting_with_every_setting_changed_moves_no_module_global():
             "tint_fade": 0.0,
             "near_hint": 0.2,
             "grey_tolerance": 20.0,
+            "panels": False,
+            "protect_bubbles": False,
+            "protect_text": False,
+            "bubble_tint": (255, 240, 220),
+            "min_panel": 0.1,
+            "frame_coverage": 0.8,
+            "loose_ink": 0.2,
+            "content_margin": 0.1,
+            "min_panels": 1,
+            "panel_cover": 0.3,
+            "bubble_area": (0.01, 0.2),
+            "glyph_height": 0.05,
+            "min_glyphs": 3,
         }
     )
     assert all(getattr(odd, name) != default for name, default in DEFAULTS.items())

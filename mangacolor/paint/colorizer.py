@@ -21,6 +21,7 @@ from mangacolor.paint import chapters, compose, page
 from mangacolor.paint.archives import ArchiveLimits
 from mangacolor.paint.folders import FolderOptions, FolderReport
 from mangacolor.paint.hints import Hints
+from mangacolor.paint.layout import Layout, find_layout
 from mangacolor.paint.settings import PaintSettings
 
 DEFAULT_SIZE = 256
@@ -75,20 +76,29 @@ class Colorizer:
         self.takes_hints = takes_hints(model)
         self.colour_head = colour_layer(model)
 
-    def colorize(self, image: page.ImageLike, hints: Hints = None) -> np.ndarray:
+    def colorize(self, image: page.ImageLike, hints: Hints = None, layout: Layout | None = None) -> np.ndarray:
         """uint8 RGB of exactly the input's height and width.
 
         `hints`: colour hints in page coordinates (see hints.hint_channels): a list of
         hints.Point, a scribble (transparent image with coloured strokes, any size),
-        or a .json or .png file; None colours automatically.
+        or a .json or .png file; None colours automatically. `layout`: the page's panels,
+        bubbles and lettering as `layout(image)` found them and a user corrected them;
+        None finds them.
         """
-        return page.paint(self, image, hints)[0]
+        return page.paint(self, image, hints, layout)[0]
 
-    def colorize_with_layer(self, image: page.ImageLike, hints: Hints = None) -> tuple[np.ndarray, np.ndarray]:
+    def colorize_with_layer(
+        self, image: page.ImageLike, hints: Hints = None, layout: Layout | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The colorized page and its colour layer alone (as on white paper), both uint8 RGB
         of the input's size: the layer can be edited and laid under the line art (Multiply)."""
-        coloured, layer = page.paint(self, image, hints)
+        coloured, layer = page.paint(self, image, hints, layout)
         return coloured, compose.layer_to_rgb(layer)
+
+    def layout(self, image: page.ImageLike) -> Layout:
+        """The page's panels, speech bubbles and lettering (layout.Layout), as colouring finds
+        them with these settings: look at them, correct them, and give them to `colorize`."""
+        return find_layout(compose.lightness(page.load_page(image)), self.settings)
 
     def colorize_inputs(self, inputs: tf.Tensor | np.ndarray) -> np.ndarray:
         """Colorize a batch of model inputs (B, H, W, 1 or 5) in [-1, 1] as if they were pages

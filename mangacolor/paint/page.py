@@ -4,20 +4,25 @@ Each step is a function below, in the order it happens:
 
 1. `load_page`: a file, PIL image or array, in any mode, as uint8 RGB;
 2. `classify`: a B&W drawing (nearly every pixel ink or paper) or a grayscale panel;
-3. `analyse`: the page's own lightness at full resolution, its kind and the user's hints;
-4. `predict.predict`: the network's colour layer at its working size, batched by shape;
+3. `analyse`: the page's own lightness at full resolution, its kind, the user's hints, and its
+   layout (layout.py: panels, speech bubbles, lettering); `parts` then cuts a page of framed
+   panels into one page per panel, with the hints that fall in it (panels.py);
+4. `predict.predict`: the network's colour layer at its working size, batched by shape (a page's
+   panels in one call, `predict.predict_together`);
 5. `compose_colour_layer` then `compose_page`: the colour layer at the page's resolution, flattened
-   by region on a drawing or faded on a grayscale panel, hints filled, laid under the ink;
+   by region on a drawing or faded on a grayscale panel, hints filled, the panels' layers put back
+   into the page (`compose_layout`), laid under the ink; gutters, bubbles and lettering as drawn;
 6. `write` (folders.py): atomically, never over an input.
 
 `paint` runs steps 1-5 for one page, `paint_pages` steps 4-5 for a batch, `paint_folder` all six
-for files and folders (chapters.py writes a chapter's pages into a .cbz instead).
+for files and folders (chapters.py writes a chapter's pages into a .cbz instead). A single
+drawing (no frames, no bubbles, no lettering) is one part, the whole page, coloured as ever.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -28,9 +33,10 @@ from PIL import Image
 from tqdm import tqdm
 
 from mangacolor import color, data
-from mangacolor.paint import compose, folders, predict
+from mangacolor.paint import compose, folders, panels, predict
 from mangacolor.paint.flatten import fill_same_grey, flatten
 from mangacolor.paint.hints import Hints
+from mangacolor.paint.layout import Box, Layout, find_layout, whole
 from mangacolor.paint.settings import PaintSettings
 
 if TYPE_CHECKING:
@@ -44,12 +50,16 @@ THUMBNAIL = 256  # `is_coloured` looks at a copy this large: chroma needs no det
 
 @dataclass
 class Page:
-    """A page ready to colour: its pixels, its own lightness L* (H, W), its kind and its hints."""
+    """A page ready to colour: its pixels, its own lightness L* (H, W), its kind, its hints, its
+    layout (None for a panel cut from a page) and the pixels composed exactly as drawn (None: none)."""
 
     rgb: np.ndarray
     lightness: np.ndarray
     kind: PageKind
     hints: Hints = None
+    layout: Layout | None = None
+    kept: np.ndarray | None = None
+    box: Box | None = None  # where a part cut from a page lies on it
 
 
 # ---------------------------------------------------------------- 1. load
@@ -108,11 +118,36 @@ def is_coloured(rgb: np.ndarray, settings: PaintSettings) -> bool:
 # ---------------------------------------------------------------- 3. analyse
 
 
-def analyse(rgb: np.ndarray, hints: Hints, settings: PaintSettings, name: Path | None = None) -> Page:
-    """The page's lightness and kind, and its hints: for a page read from a file, a JSON
-    hint file's points for that file name."""
+def analyse(
+    rgb: np.ndarray, hints: Hints, settings: PaintSettings, name: Path | None = None, layout: Layout | None = None
+) -> Page:
+    """The page's lightness, kind and layout (found, unless the caller gives one or `settings`
+    turns every use of it off), and its hints: for a page read from a file, a JSON hint file's
+    points for that file name."""
     lightness = compose.lightness(rgb)
-    return Page(rgb, lightness, classify(lightness, settings), folders.hints_for(hints, name) if name else hints)
+    if layout is None:
+        wanted = settings.panels or settings.protect_bubbles or settings.protect_text
+        layout = find_layout(lightness, settings) if wanted else whole(rgb.shape)
+    elif layout.shape != rgb.shape[:2]:
+        raise ValueError(f"the layout is of a page of {layout.shape[::-1]} px, the page {rgb.shape[1::-1]}")
+    hints = folders.hints_for(hints, name) if name else hints
+    return Page(rgb, lightness, classify(lightness, settings), hints, layout, panels.kept(layout, lightness, settings))
+
+
+def parts(page: Page, settings: PaintSettings) -> list[Page]:
+    """What the network colours: the page itself or, for a page of framed panels (and
+    `settings.panels`), each panel's drawing with paper around it (`panels.content`) as a page
+    of its own, of its own kind, with the hints that fall in it."""
+    if not settings.panels or page.layout is None or page.layout.whole_page:
+        return [page]
+    cut = []
+    for panel in page.layout.panels:
+        box = panels.content(page.lightness, panel, page.kept, settings)
+        if box is not None:
+            x, y, w, h = box
+            light, hints = page.lightness[y : y + h, x : x + w], panels.crop_hints(page.hints, box, page.rgb.shape)
+            cut.append(Page(page.rgb[y : y + h, x : x + w], light, classify(light, settings), hints, box=box))
+    return cut
 
 
 # ---------------------------------------------------------------- 5. compose
@@ -144,32 +179,60 @@ def compose_colour_layer(page: Page, prediction: predict.Prediction, settings: P
     return full
 
 
+def compose_layout(page: Page, pieces: list[Page], layers: list[np.ndarray], settings: PaintSettings) -> np.ndarray:
+    """The page's colour layer from its parts' layers: the panels' put back in place, paper (or
+    a `bubble_tint`) where the layout keeps the page as drawn."""
+    whole_page = len(pieces) == 1 and pieces[0] is page
+    layer = layers[0] if whole_page else panels.assemble(page.rgb.shape, [p.box for p in pieces], layers)
+    return panels.protect(layer, page.layout, page.kept, settings)
+
+
 def compose_page(page: Page, colour_layer: np.ndarray) -> np.ndarray:
-    """The page's own lightness under the colour layer: uint8 RGB, ink as sharp as drawn."""
-    return compose.under_ink(page.lightness, colour_layer)
+    """The page's own lightness under the colour layer: uint8 RGB, ink as sharp as drawn, and
+    the pixels the layout keeps (gutters, bubbles, lettering) exactly as they were."""
+    coloured = compose.under_ink(page.lightness, colour_layer)
+    if page.kept is not None:
+        coloured[page.kept] = page.rgb[page.kept]
+    return coloured
 
 
 # ---------------------------------------------------------------- steps 1-5, and 1-6
 
 
-def paint(colorizer: Colorizer, image: ImageLike, hints: Hints = None) -> tuple[np.ndarray, np.ndarray]:
-    """A page coloured, and its colour layer at full resolution."""
+def paint(
+    colorizer: Colorizer, image: ImageLike, hints: Hints = None, layout: Layout | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """A page coloured, and its colour layer at full resolution; `layout` overrides the one found."""
     name = Path(image) if isinstance(image, (str, os.PathLike)) else None
-    page = analyse(load_page(image), hints, colorizer.settings, name)
-    (prediction,) = predict.predict(colorizer, [page.rgb], [page.hints])
-    colour_layer = compose_colour_layer(page, prediction, colorizer.settings)
-    return compose_page(page, colour_layer), colour_layer
+    (done,) = paint_pages(colorizer, [analyse(load_page(image), hints, colorizer.settings, name, layout)])
+    return done
 
 
-def paint_pages(colorizer: Colorizer, pages: Sequence[Page]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Steps 4-5 for pages already analysed, same-size pages in one model call: each page
-    coloured, and its colour layer at full resolution."""
-    predictions = predict.predict(colorizer, [p.rgb for p in pages], [p.hints for p in pages])
-    painted = []
-    for page, prediction in zip(pages, predictions, strict=True):
-        colour_layer = compose_colour_layer(page, prediction, colorizer.settings)
-        painted.append((compose_page(page, colour_layer), colour_layer))
-    return painted
+def paint_pages(colorizer: Colorizer, pages: list[Page]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Steps 4 and 5 for analysed pages: each page's parts predicted (whole pages of one size
+    share a model call, a page's panels another) and composed; (the coloured page, its colour
+    layer) for each."""
+    settings = colorizer.settings
+    cut = [parts(page, settings) for page in pages]
+    predictions = _predict_parts(colorizer, cut)
+    done = []
+    for page, pieces in zip(pages, cut, strict=True):
+        layers = [compose_colour_layer(piece, next(predictions), settings) for piece in pieces]
+        colour_layer = compose_layout(page, pieces, layers, settings)
+        done.append((compose_page(page, colour_layer), colour_layer))
+    return done
+
+
+def _predict_parts(colorizer: Colorizer, cut: list[list[Page]]) -> Iterator[predict.Prediction]:
+    """Every part's prediction, in order: whole pages batched by shape as ever, the panels of
+    a page in one model call (`predict.predict_together`)."""
+    whole_pages = [pieces[0] for pieces in cut if len(pieces) == 1]
+    found = iter(predict.predict(colorizer, [p.rgb for p in whole_pages], [p.hints for p in whole_pages]))
+    for pieces in cut:
+        if len(pieces) == 1:
+            yield next(found)
+        else:
+            yield from predict.predict_together(colorizer, [p.rgb for p in pieces], [p.hints for p in pieces])
 
 
 def paint_folder(

@@ -35,6 +35,20 @@ class PaintSettings:
     # -- the user's hints (hints.py, flatten.py)
     near_hint: float = 0.06  # share of the page's long side a hint no outline closes around colours (val split)
     grey_tolerance: float = 5.0  # L* of a bucket fill on grayscale panels (val split, 10 hints: 13.4 at 1.5, 12.3 at 5)
+    # -- whole manga pages (layout.py, lettering.py; bench/pages.py measures them on A4 pages)
+    panels: bool = True  # colour each framed panel as an image of its own: seen larger, flattened inside its frame
+    protect_bubbles: bool = True  # speech bubbles keep their paper and lettering exactly as drawn
+    protect_text: bool = True  # lettering found outside bubbles stays exactly as drawn
+    bubble_tint: tuple[int, int, int] | None = None  # sRGB of a pale tint for bubble paper, e.g. (255, 246, 224)
+    min_panel: float = 0.02  # share of the page a frame's box covers at least: smaller boxes are parts of a drawing
+    frame_coverage: float = 0.9  # share of each side of its box a frame's lines cover (a drawn line, not a hatching)
+    loose_ink: float = 0.05  # share of the ink outside frames above which the page is coloured whole (borderless art)
+    content_margin: float = 0.04  # paper kept around a panel's drawing when it is cropped, share of the panel's side
+    min_panels: int = 2  # frames a page needs: one box alone is more often a drawn thing (a phone, a truck's body)
+    panel_cover: float = 0.5  # share of the page its frames cover at least: a page is mostly panels, a drawn box is not
+    bubble_area: tuple[float, float] = (0.002, 0.08)  # shares of the page a bubble's inside covers, least and most
+    glyph_height: float = 0.03  # share of the page's long side a letter is at most tall
+    min_glyphs: int = 5  # letters in a bubble or a block of lettering, at least (tests/test_pages.py: none in drawings)
 
     def replace(self, **changes: object) -> PaintSettings:
         return dataclasses.replace(self, **changes)
