@@ -12,6 +12,7 @@ from pathlib import Path
 
 from mangacolor import data, startup
 from mangacolor.config import SIMULATIONS, Config
+from mangacolor.paint.hints import parse_color
 from mangacolor.paint.settings import PaintSettings
 
 if typing.TYPE_CHECKING:
@@ -96,11 +97,32 @@ def _add_paint_settings(p: argparse.ArgumentParser) -> None:
         default=defaults.tint_fade,
         help="C*ab a grayscale panel's colours lose, so weak tints on white and grey things go",
     )
+    _add_page_settings(p)
+
+
+def _add_page_settings(p: argparse.ArgumentParser) -> None:
+    """Whole manga pages: each protection of the page analysis can be turned off (README)."""
+    for flag, what in (
+        ("panels", "colour each framed panel as a picture of its own"),
+        ("protect-bubbles", "keep speech bubbles exactly as drawn"),
+        ("protect-text", "keep lettering outside bubbles exactly as drawn"),
+    ):
+        p.add_argument(f"--{flag}", action=argparse.BooleanOptionalAction, default=True, help=what)
+    p.add_argument("--bubble-tint", default=None, metavar="COLOUR", help="a pale tint for bubble paper, e.g. '#fff6e0'")
 
 
 def _paint_settings(args: argparse.Namespace) -> PaintSettings:
-    tile = getattr(args, "tile", False)
-    return PaintSettings(size=args.size, tile=tile, flatten=args.flatten, tint_fade=args.tint_fade)
+    tint = None if args.bubble_tint is None else parse_color(args.bubble_tint)
+    return PaintSettings(
+        size=args.size,
+        tile=getattr(args, "tile", False),
+        flatten=args.flatten,
+        tint_fade=args.tint_fade,
+        panels=args.panels,
+        protect_bubbles=args.protect_bubbles,
+        protect_text=args.protect_text,
+        bubble_tint=tint,
+    )
 
 
 def _colorize(args: argparse.Namespace) -> int:

@@ -196,3 +196,7 @@ def test_the_command_line_paint_options_become_the_colorizers_settings():
     args = parser.parse_args(["evaluate", "--flatten", "--tint-fade", "2.5"])
     assert args.simulation == "grayscale"
     assert cli._paint_settings(args) == PaintSettings(flatten=True, tint_fade=2.5)
+    pages = ["--no-panels", "--no-protect-bubbles", "--no-protect-text", "--bubble-tint", "#fff6e0"]
+    args = parser.parse_args(["colorize", "page.png", "--out", "o", *pages])
+    expected = PaintSettings(panels=False, protect_bubbles=False, protect_text=False, bubble_tint=(255, 246, 224))
+    assert cli._paint_settings(args) == expected
