@@ -17,8 +17,9 @@ import pytest
 from PIL import Image
 
 from mangacolor import cli, data
+from mangacolor.data.sources import natural_key
 from mangacolor.paint import ArchiveLimits, ChapterError, Colorizer, FolderOptions
-from mangacolor.paint.archives import ArchiveReader, natural_key
+from mangacolor.paint.archives import ArchiveReader
 from mangacolor.paint.chapters import colorize_chapter
 
 COMIC_INFO = b'<?xml version="1.0"?>\n<ComicInfo><Title>Test</Title><PageCount>3</PageCount></ComicInfo>\n'

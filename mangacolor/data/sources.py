@@ -150,9 +150,15 @@ def find_pairs(
     return _filter_split(pairs, split)
 
 
-def _natural_key(path: Path) -> list:
-    """Sort key putting page 2 before page 10."""
-    return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", path.name)]
+def natural_key(name: str) -> list[str | int]:
+    """Sort key of reading order: runs of digits compare as numbers (page2 before page10), text
+    case-blind. re.split with a group puts the digit runs at the odd places, so types align."""
+    return [int(part) if i % 2 else part.casefold() for i, part in enumerate(re.split(r"(\d+)", name))]
+
+
+def in_reading_order(paths: list[Path]) -> list[Path]:
+    """Files sorted as pages are read: page2 before page10."""
+    return sorted(paths, key=lambda p: natural_key(p.name))
 
 
 def real_bw_pages(
@@ -180,9 +186,9 @@ def real_bw_pages(
         raise DataError(f"{root}: no such folder")
     if _is_kaggle_layout(root):
         chosen = _chosen_series(root, [series] if isinstance(series, str) else series, "grayscale")
-        pages = [p for name in chosen for p in sorted(list_images(root / name / "grayscale"), key=_natural_key)]
+        pages = [p for name in chosen for p in in_reading_order(list_images(root / name / "grayscale"))]
     elif (root / "bw").is_dir():
-        pages = sorted(list_images(root / "bw"), key=_natural_key)
+        pages = in_reading_order(list_images(root / "bw"))
     else:
         raise DataError(f"{root}: no B&W pages (looked for <series>/grayscale/ and bw/)")
     return pages[:limit]

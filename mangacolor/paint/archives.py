@@ -25,6 +25,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from mangacolor import data
+from mangacolor.data import sources
 
 MiB = 1 << 20
 CHUNK = MiB  # bytes inflated per step: a limit is passed by at most this much before it is seen
@@ -80,12 +81,6 @@ class ArchiveLimits:
         raise ChapterError(f"{where} {problem}, {allowed}: a zip bomb? Refusing the archive")
 
 
-def natural_key(name: str) -> list[str | int]:
-    """Sort key of reading order: runs of digits compare as numbers (page2 before page10), text
-    case-blind. re.split with a group puts the digit runs at the odd places, so types align."""
-    return [int(part) if i % 2 else part.casefold() for i, part in enumerate(re.split(r"(\d+)", name))]
-
-
 def member_name(archive: Path, info: zipfile.ZipInfo) -> str:
     """The member's name as a relative POSIX path; ChapterError for a name that would escape the
     folder it was extracted into, or for a link or special file."""
@@ -128,7 +123,7 @@ def checked_members(archive: Path, zf: zipfile.ZipFile, limits: ArchiveLimits) -
         if name in found:
             raise ChapterError(f"{where} appears twice (as {found[name].filename!r} too). Refusing the archive")
         found[name] = info
-    return sorted(found.items(), key=lambda item: natural_key(item[0]))
+    return sorted(found.items(), key=lambda item: sources.natural_key(item[0]))
 
 
 def _check_method(where: str, info: zipfile.ZipInfo) -> None:

@@ -33,8 +33,9 @@ from tqdm import tqdm
 
 from mangacolor import data, files
 from mangacolor.data.images import IMAGE_SUFFIXES
+from mangacolor.data.sources import in_reading_order
 from mangacolor.paint import folders, page, predict
-from mangacolor.paint.archives import ArchiveLimits, ArchiveReader, ChapterError, checked_members, natural_key
+from mangacolor.paint.archives import ArchiveLimits, ArchiveReader, ChapterError, checked_members
 
 if TYPE_CHECKING:
     from mangacolor.paint.colorizer import Colorizer
@@ -153,7 +154,7 @@ def opened(source: Path, limits: ArchiveLimits) -> Iterator[list[Member]]:
 
 
 def _folder_members(folder: Path, limits: ArchiveLimits) -> list[Member]:
-    pages = sorted(data.list_images(folder), key=lambda p: natural_key(p.name))
+    pages = in_reading_order(data.list_images(folder))
     info = [p for p in folder.iterdir() if p.name.casefold() == COMIC_INFO and p.is_file()]
     return [Member(p.name, str(p), functools.partial(_file_bytes, p, limits.member_size)) for p in info + pages]
 
