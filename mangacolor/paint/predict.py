@@ -33,7 +33,7 @@ Prediction = tuple[np.ndarray, np.ndarray | None]  # a colour layer and its hint
 
 
 def predict(colorizer: Colorizer, pages: list[np.ndarray], hints: list[Hints]) -> list[Prediction]:
-    """A low-resolution colour layer per page (uint8 RGB), with the hint channels it was given."""
+    """For each page (uint8 RGB): its colour layer at the working size, and the hint channels it was given."""
     if colorizer.settings.tile:
         return [_tiled(colorizer, page, h) for page, h in zip(pages, hints, strict=True)]
     small = [compose.resize(page, compose.scaled_size(page.shape, colorizer.size)) for page in pages]
