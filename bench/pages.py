@@ -2,7 +2,7 @@
 
     python bench/pages.py [--pages 3] [--repeat 5] [--figure bench/figures/page_analysis.png] [--drawings]
 
-Pages are built by bench/page_maker.py from the bundled test split's coloured drawings
+Pages are built by mangacolor/data/synthetic_pages.py from the bundled test split's coloured drawings
 (never trained on): an A4 sheet at 150 dpi (1240 x 1754 px), six framed panels with white
 gutters, each holding one drawing as B&W line art (`data.simulation.lineart`, so the
 coloured drawing is the truth), three speech bubbles with lettering and a line of
@@ -43,8 +43,7 @@ import numpy as np
 from PIL import Image
 from skimage import color as skcolor
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from page_maker import SyntheticPage, line_art, make_page, sample_drawings  # noqa: E402
+from mangacolor.data.synthetic_pages import SyntheticPage, line_art, make_page, sample_drawings
 
 COMMAND = "python bench/pages.py"
 FIGURE = Path(__file__).resolve().parent / "figures" / "page_analysis.png"
@@ -212,21 +211,12 @@ def figure(page: SyntheticPage, coloured: dict[str, Path], path: Path) -> None:
     """The B&W page with its analysis drawn over it (panels red, bubbles blue, lettering green),
     beside the page coloured in one pass and through its analysis; half size."""
     from PIL import ImageDraw
-    from scipy import ndimage
 
     from mangacolor.paint import PaintSettings, compose
     from mangacolor.paint.layout import find_layout
+    from mangacolor.visualize import draw_layout
 
-    layout = find_layout(compose.lightness(page.bw), PaintSettings())
-    drawn = page.bw.copy()
-    edges = {(255, 0, 0): np.zeros(drawn.shape[:2], bool), (0, 90, 255): np.zeros(drawn.shape[:2], bool)}
-    for x, y, w, h in layout.panels:
-        edges[(255, 0, 0)][y : y + h, x : x + w] = True
-    for inside in layout.bubbles:
-        edges[(0, 90, 255)] |= inside
-    for colour, mask in edges.items():
-        drawn[ndimage.binary_dilation(mask, iterations=4) & ~mask] = colour
-    drawn[layout.text] = (0.5 * drawn[layout.text] + (0, 100, 0)).astype(np.uint8)
+    drawn = draw_layout(page.bw, find_layout(compose.lightness(page.bw), PaintSettings()))
     shown = [("B&W page and its analysis", drawn)]
     shown += [(f"coloured: {mode}", np.asarray(Image.open(file))) for mode, file in coloured.items()]
     width, height = drawn.shape[1] // 2, drawn.shape[0] // 2

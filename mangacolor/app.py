@@ -1,4 +1,4 @@
-"""A small web app: upload a B&W page, get it back in colour, click to say which colour goes where (Gradio).
+"""A small web app: upload a B&W page or chapter, get it back in colour, click to place colours (Gradio).
 
     mangacolor app                   # the shipped model; then open http://127.0.0.1:7860
     mangacolor app --model runs/mine --host 0.0.0.0 --port 8080
@@ -8,7 +8,10 @@ the notebooks use, so it colours pages of any size at full resolution. The
 bundled B&W drawings are examples: a click on one colours it. A click on the
 page (its copy under the inputs) places a colour hint, in the colour picker's
 colour, and colours the page again; "Clear hints" goes back to the automatic
-colours. The colorized page and its colour layer each have a download button.
+colours. The colorized page (PNG) and its colour layer each have a download button,
+and the page's analysis (panels, speech bubbles, lettering: what colouring keeps as
+drawn) is shown over it. The Chapter tab takes a .cbz or .zip of pages and gives back a
+.cbz of the same pages in colour, in reading order.
 """
 
 # No `from __future__ import annotations`: gradio reads a handler's type hints to pass it the
@@ -16,14 +19,18 @@ colours. The colorized page and its colour layer each have a download button.
 
 import copy
 import os
+import tempfile
 import warnings
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 from tqdm import TqdmWarning
 
 from mangacolor import data
-from mangacolor.paint import Colorizer, Point, parse_color
+from mangacolor.paint import ChapterReport, Colorizer, Point, parse_color
+from mangacolor.paint.chapters import colorize_chapter
+from mangacolor.visualize import draw_layout
 
 DEFAULT_HINT_COLOUR = "#d04020"
 
@@ -50,6 +57,40 @@ def colorize_fn(colorizer: Colorizer):
         return request.colorize_with_layer(image, list(hints or []) if colorizer.takes_hints else None)
 
     return run
+
+
+def analysis_fn(colorizer: Colorizer):
+    """The page with what colouring finds drawn over it (visualize.draw_layout): panel boxes
+    red, bubble outlines blue, lettering green; a user sees why a region stayed white."""
+
+    def run(image: np.ndarray | None) -> np.ndarray | None:
+        return None if image is None else draw_layout(image, colorizer.layout(image))
+
+    return run
+
+
+def chapter_fn(colorizer: Colorizer, out_dir: str | os.PathLike | None = None):
+    """The function behind the Chapter tab: an uploaded .cbz/.zip in; the coloured .cbz (a new
+    file, in `out_dir` or a fresh temporary folder) and a report of what was done out."""
+
+    def run(upload: str | None) -> tuple[str, str]:
+        if not upload:
+            raise ValueError("upload a chapter first: a .cbz or .zip of pages")
+        source = Path(upload)
+        target = Path(out_dir or tempfile.mkdtemp(prefix="mangacolor-")) / f"{source.stem}_colour.cbz"
+        report = colorize_chapter(colorizer, source, target)
+        return str(target), chapter_summary(report)
+
+    return run
+
+
+def chapter_summary(report: ChapterReport) -> str:
+    """What a chapter's colouring did, in a sentence or two for the app."""
+    lines = [f"{len(report.pages)} page(s) coloured into {report.written.name}."]
+    if report.skipped_colored:
+        lines.append(f"{len(report.skipped_colored)} page(s) already in colour, kept as they were.")
+    lines += [f"Not coloured: {message}" for _, message in report.failed]
+    return "\n\n".join(lines)
 
 
 def add_hint(hints: list[Point] | None, x: int, y: int, colour: str) -> list[Point]:
@@ -95,20 +136,40 @@ def _readable_upload(gr, image):
 
 
 def _widgets(gr, takes_hints: bool) -> SimpleNamespace:
-    """The page's layout: the upload, the result and its colour layer, examples, the hint
-    picker and the buttons, created inside the Blocks that calls this."""
+    """The app's layout: a Page tab (the upload, the result, its colour layer and analysis,
+    examples, the hint picker and the buttons) and a Chapter tab, created inside the Blocks
+    that calls this."""
     gr.Markdown(
         "# mangacolor\nUpload a black-and-white manga page or drawing, or click an example: it comes "
         "back in colour, at its full size, with its lines untouched. "
-        + ("Click on the page below it to place a colour hint (the picker's colour)." if takes_hints else "")
+        + ("Click on the page below it to place a colour hint (the picker's colour). " if takes_hints else "")
+        + "A whole chapter (.cbz or .zip) goes in the Chapter tab."
     )
     w = SimpleNamespace(hints=gr.State([]))
+    with gr.Tab("Page"):
+        _page_widgets(gr, w, takes_hints)
+    with gr.Tab("Chapter"):
+        w.chapter = gr.File(label="chapter (.cbz or .zip of pages)", file_types=[".cbz", ".zip"], elem_id="chapter")
+        w.chapter_button = gr.Button("Colorize the chapter", variant="primary")
+        w.chapter_out = gr.File(label="coloured chapter (.cbz)", interactive=False, elem_id="chapter_out")
+        w.chapter_report = gr.Markdown(elem_id="chapter_report")
+    return w
+
+
+def _page_widgets(gr, w: SimpleNamespace, takes_hints: bool) -> None:
     with gr.Row():
         w.source = _readable_upload(gr, gr.Image(label="B&W input", type="numpy", image_mode="RGB", elem_id="source"))
         w.result = gr.Image(label="colorized", type="numpy", format="png", elem_id="result")
         w.layer = gr.Image(
             label="colour layer (lay it under your line art, Multiply)", type="numpy", format="png", elem_id="layer"
         )
+    w.analysis = gr.Image(
+        label="analysis: panels (red), speech bubbles (blue), lettering (green) stay as drawn",
+        type="numpy",
+        format="png",
+        interactive=False,
+        elem_id="analysis",
+    )
     w.examples = gr.Examples(example_pages(), w.source, label="examples: click one", elem_id="examples")
     w.marked = gr.Image(
         label="click here to place a hint",
@@ -123,7 +184,6 @@ def _widgets(gr, takes_hints: bool) -> SimpleNamespace:
         w.picked = gr.ColorPicker(value=DEFAULT_HINT_COLOUR, label="hint colour", visible=takes_hints, elem_id="picker")
         w.clear = gr.Button("Clear hints", visible=takes_hints)
     w.button = gr.Button("Colorize", variant="primary")
-    return w
 
 
 def build_app(model: str | os.PathLike | Colorizer | None = None):
@@ -131,7 +191,14 @@ def build_app(model: str | os.PathLike | Colorizer | None = None):
     None: the shipped model)."""
     gr = _gradio()
     colorizer = model if isinstance(model, Colorizer) else Colorizer(model)
-    run = colorize_fn(colorizer)
+    run, analyse, chapter = colorize_fn(colorizer), analysis_fn(colorizer), chapter_fn(colorizer)
+
+    # gradio shows a handler's progress where its default is a gr.Progress (here: the pages' tqdm bar).
+    def colour_chapter(upload, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
+        try:
+            return chapter(upload)
+        except (ValueError, OSError) as e:  # a bad archive: ChapterError, DataError and zip errors
+            raise gr.Error(str(e)) from e
 
     def colour(image, tile, hints):
         try:
@@ -153,5 +220,6 @@ def build_app(model: str | os.PathLike | Colorizer | None = None):
         w.marked.select(click, [w.source, w.tile, w.hints, w.picked], [w.result, w.layer, w.hints, w.marked])
         w.clear.click(fresh, [w.source, w.tile], [w.result, w.layer, w.hints, w.marked])
         w.examples.load_input_event.then(fresh, [w.source, w.tile], [w.result, w.layer, w.hints, w.marked])
-        w.source.change(lambda image: ([], image), w.source, [w.hints, w.marked])
+        w.source.change(lambda image: ([], image, analyse(image)), w.source, [w.hints, w.marked, w.analysis])
+        w.chapter_button.click(colour_chapter, w.chapter, [w.chapter_out, w.chapter_report])
     return app

@@ -19,7 +19,7 @@ from mangacolor import files
 
 # The names each setting allows; nets/ and data/ build what they name.
 ARCHITECTURES = ("dcgan", "unet")
-HEADS = ("rgb", "lab", "multiply")
+HEADS = ("rgb", "lab", "multiply", "bins")
 NORMS = ("batch", "group")
 SIMULATIONS = ("grayscale", "ink", "screentone", "degrade", "lineart", "lineart_tone", "manga")
 PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
@@ -51,7 +51,12 @@ class Config:
     max_images: int | None = setting(None, "use at most this many training images")
     # Model
     arch: str = setting("unet", "dcgan: the seed's DCGAN as described; unet: U-Net + PatchGAN", ARCHITECTURES)
-    head: str = setting("multiply", "rgb: tanh RGB; lab: a*b*, keeps L*; multiply: a colour layer under the ink", HEADS)
+    head: str = setting(
+        "multiply",
+        "rgb: tanh RGB; lab: a*b*, keeps L*; multiply: a colour layer under the ink; bins: that layer, "
+        "its a*b* classified over quantised colours (U-Net)",
+        HEADS,
+    )
     depth: int | None = setting(None, "downsampling steps (default: the architecture's)")
     width: int | None = setting(None, "filters of the first layer (default: the architecture's)")
     dropout: float = setting(0.5, "U-Net: pix2pix's dropout in the first three decoder blocks")
@@ -69,6 +74,7 @@ class Config:
     adv_weight: float = setting(1.0, "weight of the adversarial loss")
     gan_warmup: int = setting(20, "epochs of L1 only before the adversarial loss joins (NoGAN-style)")
     chroma_weight: float = setting(3.0, "extra L1 weight on coloured pixels (losses.l1_loss)")
+    class_weight: float = setting(10.0, "bins head: weight of the colour-class loss (losses.colour_class_loss)")
     calibrate: bool = setting(True, "Lab head: fit its chroma gain on the validation split after training")
     precision: str = setting("auto", "auto: float16 on GPUs, bfloat16 on CPUs that have it, else float32", PRECISIONS)
     seed: int = setting(42, "random seed")
@@ -97,7 +103,7 @@ class Config:
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
                 fail(name, "must be a whole number of at least 1")
-        for name in ("l1_weight", "adv_weight", "chroma_weight", "gan_warmup"):
+        for name in ("l1_weight", "adv_weight", "chroma_weight", "class_weight", "gan_warmup"):
             if not math.isfinite(getattr(self, name)) or getattr(self, name) < 0:
                 fail(name, "must be 0 or more")
         if not (math.isfinite(self.learning_rate) and self.learning_rate > 0):
@@ -106,14 +112,21 @@ class Config:
             fail("beta_1", "must be in [0, 1)")
         if not 0 <= self.dropout < 1:
             fail("dropout", "must be in [0, 1)")
+        if self.head == "bins" and self.arch != "unet":
+            fail("head", "bins needs the U-Net (--arch unet): the seed's DCGAN stays as described")
         if self.l1_weight == 0 and self.adv_weight == 0:
             fail("l1_weight", "and adv_weight are both 0: nothing to train")
+        self._check_image_size()
+
+    def _check_image_size(self) -> None:
+        """The generator halves the image `depth` times: the size must divide evenly."""
         depth = self.depth or DEFAULT_DEPTH[self.arch]
         if self.image_size % 2**depth:
             below, above = self.image_size // 2**depth * 2**depth, (self.image_size // 2**depth + 1) * 2**depth
             nearest = f"{below} or {above}" if below else str(above)
-            fail(
+            raise invalid(
                 "image_size",
+                self.image_size,
                 f"the {self.arch} generator at depth {depth} halves the image {depth} times, so the size must be "
                 f"a multiple of {2**depth} (e.g. {nearest})",
             )

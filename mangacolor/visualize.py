@@ -10,10 +10,14 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 from PIL import Image
+from scipy import ndimage
 
 from mangacolor import files
 from mangacolor.color import to_uint8
 from mangacolor.data.hint_sampling import decode
+from mangacolor.paint.layout import Layout
+
+PANEL_COLOUR, BUBBLE_COLOUR, TEXT_COLOUR = (230, 30, 30), (0, 90, 255), (0, 150, 0)
 
 
 def input_with_hints(inputs: np.ndarray) -> np.ndarray:
@@ -190,3 +194,18 @@ class LiveLossPlot(keras.callbacks.Callback):
         fig = plot_history(history_columns(self.rows), self.KEYS)
         display(fig)
         plt.close(fig)
+
+
+def draw_layout(page: np.ndarray, layout: Layout) -> np.ndarray:
+    """The page (uint8 RGB) with its analysis drawn over it, to check before colouring: each
+    panel's box in red, each speech bubble's outline in blue, lettering outside bubbles tinted green."""
+    drawn = np.array(page, copy=True)
+    width = max(2, max(page.shape[:2]) // 400)
+    panels = np.zeros(page.shape[:2], bool)
+    for x, y, w, h in layout.panels:
+        panels[y : y + h, x : x + w] = True
+    bubbles = np.any(layout.bubbles, axis=0) if layout.bubbles else np.zeros_like(panels)
+    for mask, colour in ((panels, PANEL_COLOUR), (bubbles, BUBBLE_COLOUR)):
+        drawn[ndimage.binary_dilation(mask, iterations=width) & ~mask] = colour
+    drawn[layout.text] = (0.5 * drawn[layout.text] + 0.5 * np.array(TEXT_COLOUR)).astype(np.uint8)
+    return drawn

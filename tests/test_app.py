@@ -2,14 +2,15 @@
 (tests/test_browser.py uses it in a real browser.)"""
 
 import typing
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from mangacolor import Config, data, nets
-from mangacolor.app import add_hint, build_app, colorize_fn, example_pages, mark_hints
-from mangacolor.paint import Colorizer
+from mangacolor.app import add_hint, analysis_fn, build_app, chapter_fn, colorize_fn, example_pages, mark_hints
+from mangacolor.paint import ChapterError, Colorizer
 
 
 @pytest.fixture
@@ -88,3 +89,48 @@ def test_tiles_are_a_per_request_option(colorizer: Colorizer):
     page = np.full((300, 200, 3), 255, np.uint8)
     colorize_fn(colorizer)(page, True)
     assert colorizer.settings.tile is False  # shared by every user of the app: never changed
+
+
+def test_the_analysis_overlay_draws_panels_and_bubbles_and_leaves_the_rest(colorizer: Colorizer):
+    from mangacolor.data.synthetic_pages import make_page, sample_drawings
+    from mangacolor.visualize import BUBBLE_COLOUR, PANEL_COLOUR
+
+    page = make_page(sample_drawings(), seed=0)
+    shown = analysis_fn(colorizer)(page.bw)
+    assert shown.shape == page.bw.shape and shown.dtype == np.uint8
+    for colour, truth in ((PANEL_COLOUR, page.panels[0]), (BUBBLE_COLOUR, None)):
+        painted = np.all(shown == colour, axis=-1)
+        assert painted.any(), colour
+        if truth:  # the first panel's frame is outlined right around it
+            x, y, w, h = truth
+            assert painted[y - 1, x + w // 2] and painted[y + h // 2, x - 1] and not painted[y + h // 2, x + w // 2]
+    bubble = page.bubbles[0]
+    assert np.all(shown == BUBBLE_COLOUR, axis=-1)[np.roll(bubble, -3, axis=0) & ~bubble].mean() > 0.5
+    changed = np.any(shown != page.bw, axis=-1)
+    assert changed.mean() < 0.1  # the drawings are left to see
+    assert analysis_fn(colorizer)(None) is None
+
+
+def test_the_chapter_tab_colours_a_cbz_into_a_new_cbz_in_reading_order(colorizer: Colorizer, tmp_path: Path):
+    from test_chapters import _chapter, _coloured, _rgb
+
+    source = _chapter(tmp_path / "chapter.cbz")
+    before = source.read_bytes()
+    written, summary = chapter_fn(colorizer, tmp_path / "out")(str(source))
+    assert Path(written) == tmp_path / "out" / "chapter_colour.cbz" and source.read_bytes() == before
+    with zipfile.ZipFile(written) as cbz:
+        pages = [n for n in cbz.namelist() if n.endswith(".png")]
+        assert pages == ["page1.png", "page2.png", "page10.png"]
+        assert all(_coloured(_rgb(cbz.read(n))) > 0 for n in pages)
+    assert summary.startswith("3 page(s) coloured into chapter_colour.cbz")
+
+
+def test_the_chapter_tab_refuses_an_unsafe_archive_with_a_message(colorizer: Colorizer, tmp_path: Path):
+    from test_chapters import _drawing, _zip
+
+    archive = _zip(tmp_path / "evil.cbz", {"../../escape.png": _drawing(0)})
+    with pytest.raises(ChapterError, match="evil.cbz"):
+        chapter_fn(colorizer, tmp_path / "out")(str(archive))
+    assert not (tmp_path / "out" / "evil_colour.cbz").exists() and not (tmp_path.parent / "escape.png").exists()
+    with pytest.raises(ValueError, match="upload a chapter first"):
+        chapter_fn(colorizer, tmp_path / "out")(None)

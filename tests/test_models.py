@@ -167,3 +167,63 @@ def test_hint_input_is_a_second_block_of_channels_and_the_seed_keeps_its_shape()
     assert nets.dcgan_generator(64, hint_input=False).input_shape == (None, 64, 64, 1)
     lightness = rgb_to_lab((np.asarray(hinted(x)) + 1) / 2).numpy()[..., 0]
     assert np.abs(lightness - (x[..., 0] + 1) * 50).max() < 0.5
+
+
+@pytest.mark.filterwarnings("ignore:Conversion from CIE-LAB")
+def test_colour_bins_hold_srgb_colours_and_decode_to_the_likely_one():
+    from skimage import color as skcolor
+
+    from mangacolor.nets.heads import BIN_SPACING, BinsHead, bin_centres
+
+    centres = bin_centres()
+    assert 80 <= len(centres) <= 120 and [0.0, 0.0] in centres.tolist()
+    # Every centre is a colour some lightness shows in sRGB (checked with skimage).
+    for a, b in centres:
+        lab = np.stack([np.linspace(2, 98, 49), np.full(49, a), np.full(49, b)], -1)
+        back = skcolor.rgb2lab(np.clip(skcolor.lab2rgb(lab), 0, 1))
+        assert np.min(np.abs(back - lab).max(-1)) < 2.0, (a, b)
+    head = BinsHead()
+    head.build((1, 1, 1, 1), (1, 1, 1, 1 + len(centres)))
+    red = int(np.argmin(np.linalg.norm(centres - [60.0, 45.0], axis=1)))
+    logits = np.zeros((1, 1, 1, 1 + len(centres)), "float32")
+    logits[..., 1 + red] = 4.0  # likely red; annealing sharpens it
+    factor, a, b = np.asarray(head.layer(logits))[0, 0, 0]
+    assert np.hypot(a - centres[red, 0], b - centres[red, 1]) < BIN_SPACING / 2 and 0.8 < factor < 1.0
+
+
+def test_the_colour_class_loss_prefers_the_right_bin_and_weighs_rare_colours_up():
+    import tensorflow as tf
+
+    from mangacolor.nets import losses
+    from mangacolor.nets.heads import BinsHead, bin_centres
+
+    centres = bin_centres()
+    head = BinsHead()
+    head.build((1, 4, 4, 1), (1, 4, 4, 1 + len(centres)))
+    red = np.full((1, 4, 4, 3), (1.0, -0.8, -0.8), "float32")  # a red target in [-1, 1]
+    lab_red = skimage_lab(red)
+    right = int(np.argmin(np.linalg.norm(centres - lab_red, axis=1)))
+    wrong = int(np.argmin(np.linalg.norm(centres - [0.0, 0.0], axis=1)))
+
+    def loss(bin_index: int) -> float:
+        logits = np.zeros((1, 4, 4, len(centres)), "float32")
+        logits[..., bin_index] = 8.0
+        return float(losses.colour_class_loss(tf.constant(logits), tf.constant(red), head))
+
+    assert loss(right) < 0.5 * loss(wrong)
+    counts = head.bin_counts.numpy()
+    assert counts.sum() == pytest.approx(2 * 16, rel=1e-4) and counts.argmax() == right
+    # After much neutral paper, a red pixel weighs more than a neutral one.
+    grey = np.zeros((1, 64, 64, 3), "float32")
+    losses.colour_class_loss(tf.zeros((1, 64, 64, len(centres))), tf.constant(grey), head)
+    uniform = tf.zeros((1, 4, 4, len(centres)))
+    assert float(losses.colour_class_loss(uniform, tf.constant(red), head)) > float(
+        losses.colour_class_loss(uniform, tf.constant(grey[:, :4, :4]), head)
+    )
+
+
+def skimage_lab(rgb: np.ndarray) -> np.ndarray:
+    """a*b* of the first pixel of an image in [-1, 1], by skimage."""
+    from skimage import color as skcolor
+
+    return skcolor.rgb2lab((rgb[0, 0, 0] + 1.0) / 2.0)[1:]

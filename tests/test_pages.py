@@ -1,12 +1,11 @@
 """Whole manga pages: panels, speech bubbles and lettering are found, and colouring goes through them.
 
-The constructed A4 page is bench/page_maker.py's (six framed panels of line art, three
+The constructed A4 page is mangacolor.data.synthetic_pages's (six framed panels of line art, three
 bubbles, a line of narration), whose truth says where everything is.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,13 +13,11 @@ import pytest
 from PIL import Image, ImageDraw
 
 from mangacolor import data
+from mangacolor.data.synthetic_pages import SyntheticPage, draw_bubble, make_page, sample_drawings
 from mangacolor.paint import Colorizer, PaintSettings, Point, compose
 from mangacolor.paint import page as steps
 from mangacolor.paint.layout import find_layout, whole
 from mangacolor.paint.panels import crop_hints
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-from page_maker import SyntheticPage, draw_bubble, make_page, sample_drawings  # noqa: E402
 
 DEFAULTS = PaintSettings()
 OFF = PaintSettings(panels=False, protect_bubbles=False, protect_text=False)

@@ -235,3 +235,21 @@ def test_batchnorm_recalibration_averages_the_statistics_of_the_batches_it_sees(
     norm = model.layers[-1]
     assert float(norm.moving_mean.numpy()[0]) == pytest.approx(3.0)  # (1 + 2 + 6) / 3, not the last batch's 6
     assert norm.momentum == 0.9
+
+
+def test_a_small_bins_head_model_learns_the_colours_of_synthetic_shapes(shapes_dir: Path, tmp_path: Path):
+    from mangacolor import data, metrics
+    from mangacolor.paint import Colorizer
+
+    config = Config(data=str(shapes_dir), epochs=20, learning_rate=1e-3, **{**TINY, "head": "bins"})
+    train(config, tmp_path / "run", verbose=0)
+    history = read_history(tmp_path / "run" / "history.csv")
+    assert min(history["g_class"][-3:]) < 0.7 * history["g_class"][0], history["g_class"]
+    assert min(history["val_l1"][-3:]) < 0.7 * history["val_l1"][0], history["val_l1"]
+    colorizer = Colorizer(tmp_path / "run", size=64, flatten=False)
+    pairs = data.find_pairs(str(shapes_dir), "val")
+    dataset = data.make_dataset(pairs, 64, 16, training=False, simulation="grayscale")
+    scores = metrics.evaluate(colorizer.colorize_inputs, dataset)
+    # Red, green, blue, yellow and violet fills back in their own colours, not the grey of the input.
+    assert scores["model"]["deltaE2000_chroma"] < 0.6 * scores["unchanged"]["deltaE2000_chroma"], scores
+    assert 0.5 < scores["model"]["colorfulness_ratio"] < 1.5, scores

@@ -2,7 +2,8 @@
 
 `rgb` is tanh RGB (the seed's); `lab` predicts a*b* and recombines them with the
 input's lightness, so lines stay exactly as drawn; `multiply` paints a colour
-layer under the ink, as a colourist's Multiply layer (heads.py).
+layer under the ink, as a colourist's Multiply layer; `bins` is that layer with
+its a*b* classified over quantised colours (heads.py).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from keras import layers
 
 from mangacolor.config import HEADS
 from mangacolor.data.hint_sampling import CHANNELS as HINT_CHANNELS
-from mangacolor.nets.heads import InputLightness, LabHead, MultiplyHead
+from mangacolor.nets.heads import BinsHead, InputLightness, LabHead, MultiplyHead, bin_centres
 
 HEAD_CHANNELS = {"rgb": 3, "lab": 2, "multiply": 3}
 
@@ -45,8 +46,23 @@ def check_divisible(image_size: int | tuple | None, depth: int) -> None:
             raise ValueError(f"image size {s} is not divisible by 2**depth = {2**depth}")
 
 
+def head_features(x: keras.KerasTensor, head: str) -> keras.KerasTensor:
+    """The features a head reads, from the generator's last feature map.
+
+    The bins head's logits come from a 1 x 1 convolution: one logit per bin at
+    3 x 3 would add a third to the U-Net's FLOPs for little gain in context.
+    """
+    if head != "bins":
+        return layers.Conv2D(HEAD_CHANNELS[head], 3, padding="same", name="out_conv2")(x)
+    factor = layers.Conv2D(1, 3, padding="same", name="out_conv2")(x)
+    logits = layers.Conv2D(len(bin_centres()), 1, name="out_bins")(x)
+    return layers.Concatenate(name="out_features")([factor, logits])
+
+
 def output_head(gray: keras.KerasTensor, features: keras.KerasTensor, head: str) -> keras.KerasTensor:
     """The last layer: tanh RGB (the seed's) or a*b* recombined with the input's L."""
+    if head == "bins":
+        return BinsHead(name="bins")(gray, features)
     if head == "rgb":
         return layers.Activation("tanh", dtype="float32", name="rgb")(features)
     if head == "lab":

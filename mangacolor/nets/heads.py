@@ -2,13 +2,18 @@
 
 `LabHead` predicts a*b* and keeps the input's lightness; `MultiplyHead` predicts
 a colour layer (a lightness factor and a*b*) laid under the input's ink, as a
-colourist's layer in Multiply mode. Both are float32 under mixed precision and
-registered with Keras, so saved generators load with keras.saving.load_model.
+colourist's layer in Multiply mode; `BinsHead` is the Multiply head whose a*b*
+come from a distribution over quantised colours (losses.colour_class_loss). All
+are float32 under mixed precision and registered with Keras, so saved
+generators load with keras.saving.load_model.
 """
 
 from __future__ import annotations
 
+import functools
+
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import layers
 
@@ -81,6 +86,50 @@ def combine(lightness: tf.Tensor, layer: tf.Tensor) -> tf.Tensor:
     """
     lab = tf.concat([lightness * layer[..., :1], layer[..., 1:]], axis=-1)
     return color.lab_to_rgb(color.fit_chroma_to_gamut(lab))
+
+
+BIN_SPACING = 15.0  # a*b* units between bin centres; 97 of the 15 x 15 grid hold sRGB colours
+ANNEALED_T = 0.38  # Zhang et al.'s temperature: between the mean (1) and the mode (0)
+
+
+@functools.cache
+def bin_centres() -> np.ndarray:
+    """The a*b* centres (Q, 2) of a grid every BIN_SPACING units, kept where some L* puts them in sRGB."""
+    grid = np.arange(-7, 8) * BIN_SPACING
+    ab = np.stack(np.meshgrid(grid, grid, indexing="ij"), -1).reshape(-1, 2)
+    lightness = np.linspace(2.0, 98.0, 49)
+    lab = np.concatenate(
+        [np.broadcast_to(lightness[:, None, None], (49, len(ab), 1)), np.broadcast_to(ab, (49, *ab.shape))], -1
+    )
+    linear = color.lab_to_linear_rgb(tf.constant(lab, tf.float32)).numpy()
+    return ab[((linear >= 0) & (linear <= 1)).all(-1).any(0)].astype(np.float32)
+
+
+@keras.saving.register_keras_serializable(package="mangacolor")
+class BinsHead(MultiplyHead):
+    """The Multiply head with a*b* classified, not regressed (Zhang, Isola and Efros 2016).
+
+    Features are the factor's logit, then one logit per a*b* bin. An L1-trained
+    head predicts the mean of the plausible colours, a beige between red and
+    green; a distribution over bins keeps each of them, and its annealed mean
+    (softmax at ANNEALED_T) picks the likely one while staying smooth. The
+    decoded a*b* carry no gradient: the bins learn from the class loss alone,
+    the factor from L1. `bin_counts` accumulates the training targets' bins,
+    for the class rebalancing of losses.colour_class_loss.
+    """
+
+    def build(self, gray_shape: tuple, features_shape: tuple) -> None:
+        super().build(gray_shape, features_shape)
+        self.bin_counts = self.add_weight(
+            name="bin_counts", shape=(len(bin_centres()),), initializer="zeros", trainable=False, aggregation="sum"
+        )
+
+    def layer(self, features: tf.Tensor) -> tf.Tensor:
+        features = tf.cast(features, tf.float32)
+        factor = tf.sigmoid(features[..., :1] + self.FACTOR_OFFSET)
+        probabilities = tf.nn.softmax(tf.stop_gradient(features[..., 1:]) / ANNEALED_T)
+        ab = tf.tensordot(probabilities, tf.constant(bin_centres()), axes=1) * self.chroma_gain
+        return tf.concat([factor, ab], axis=-1)
 
 
 @keras.saving.register_keras_serializable(package="mangacolor")

@@ -1,4 +1,5 @@
-"""The pix2pix objective: an adversarial loss plus L1 to the target (weight 100, the seed's).
+"""The pix2pix objective: an adversarial loss plus L1 to the target (weight 100, the seed's),
+and for the bins head a colour-class loss over quantised a*b*.
 
 The seed's discriminator ends in a sigmoid and gives probabilities; the
 PatchGAN gives logits, which are numerically safer, so each loss takes
@@ -10,6 +11,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from mangacolor import color
+from mangacolor.nets.heads import BIN_SPACING, BinsHead, bin_centres
 
 
 def _bce(labels: tf.Tensor, predictions: tf.Tensor, from_logits: bool) -> tf.Tensor:
@@ -52,3 +54,28 @@ def l1_loss(target: tf.Tensor, generated: tf.Tensor, chroma_weight: float = 0.0)
     ab = color.rgb_to_lab((target + 1.0) / 2.0)[..., 1:]
     weight = 1.0 + chroma_weight * tf.norm(ab, axis=-1, keepdims=True) / 100.0
     return tf.reduce_sum(error * weight) / (tf.reduce_sum(weight) * 3.0)
+
+
+REBALANCE_MIX = 0.5  # Zhang et al.'s lambda: half the empirical distribution, half uniform
+
+
+def colour_class_loss(logits: tf.Tensor, target: tf.Tensor, head: BinsHead) -> tf.Tensor:
+    """Rebalanced cross-entropy between the predicted a*b* bins and the target's, soft-encoded.
+
+    Each target pixel's a*b* is spread over the nearby bin centres with a
+    Gaussian of half a bin's spacing (Zhang et al.'s soft encoding). Rare colours
+    weigh more: a pixel's weight is 1 / ((1 - lambda) p + lambda / Q) for its
+    bins' frequency p in the targets seen so far (`head.bin_counts`, updated
+    here), normalised to 1 on average, so saturated fills are not drowned by the
+    paper's neutral bin.
+    """
+    centres = tf.constant(bin_centres())
+    ab = color.rgb_to_lab((tf.cast(target, tf.float32) + 1.0) / 2.0)[..., 1:]
+    distances = tf.reduce_sum(tf.square(ab[..., None, :] - centres), axis=-1)
+    soft = tf.nn.softmax(-distances / (2.0 * (BIN_SPACING / 2.0) ** 2))
+    head.bin_counts.assign_add(tf.reduce_sum(soft, axis=(0, 1, 2)))
+    frequency = head.bin_counts / tf.reduce_sum(head.bin_counts)
+    weights = 1.0 / ((1.0 - REBALANCE_MIX) * frequency + REBALANCE_MIX / centres.shape[0])
+    weights /= tf.reduce_sum(frequency * weights)
+    cross_entropy = -tf.reduce_sum(soft * tf.nn.log_softmax(tf.cast(logits, tf.float32)), axis=-1)
+    return tf.reduce_mean(cross_entropy * tf.tensordot(soft, weights, axes=1))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from mangacolor.nets.ends import HEAD_CHANNELS, check_divisible, check_head, generator_input, input_shape, output_head
+from mangacolor.nets.ends import check_divisible, check_head, generator_input, head_features, input_shape, output_head
 
 BN_MOMENTUM = 0.9  # statistics that keep up with a short CPU run
 
@@ -57,8 +57,7 @@ def unet_generator(
     x = layers.UpSampling2D(interpolation="bilinear", name="out_resize")(x)
     x = layers.Concatenate(name="out_skip")([x, inputs])
     x = layers.Conv2D(width // 2, 3, padding="same", activation="relu", name="out_conv1")(x)
-    x = layers.Conv2D(HEAD_CHANNELS[head], 3, padding="same", name="out_conv2")(x)
-    return keras.Model(inputs, output_head(gray, x, head), name=f"unet_generator_{head}")
+    return keras.Model(inputs, output_head(gray, head_features(x, head), head), name=f"unet_generator_{head}")
 
 
 def patchgan_discriminator(image_size: int | tuple | None = 256, width: int = 32, depth: int = 3) -> keras.Model:

@@ -11,7 +11,8 @@ import keras
 import tensorflow as tf
 
 from mangacolor.config import Config
-from mangacolor.nets import build_discriminator, build_generator, discriminator_gives_logits, losses
+from mangacolor.nets import build_discriminator, build_generator, discriminator_gives_logits, lab_head, losses
+from mangacolor.nets.heads import BinsHead
 
 
 class ColorizationGAN(keras.Model):
@@ -22,7 +23,12 @@ class ColorizationGAN(keras.Model):
         self.generator = generator
         self.discriminator = discriminator
         self.from_logits = discriminator_gives_logits(discriminator)
-        names = ("g_adv", "g_l1", "d_real", "d_fake", "l1", "psnr")
+        head = lab_head(generator)
+        # The bins head's loss reads its logits: the same layers, seen with two outputs.
+        self.bins = head if isinstance(head, BinsHead) else None
+        if self.bins is not None:
+            self.with_logits = keras.Model(generator.inputs, [generator.outputs[0], head.input[1]])
+        names = ("g_adv", "g_l1", "g_class", "d_real", "d_fake", "l1", "psnr")
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
 
     def compile(
@@ -32,11 +38,13 @@ class ColorizationGAN(keras.Model):
         l1_weight: float = 100.0,
         adv_weight: float = 1.0,
         chroma_weight: float = 0.0,
+        class_weight: float = 10.0,
         **kwargs: object,
     ) -> None:
         # Two optimizers of our own: no default one for Keras to build, save and restore.
         super().compile(optimizer=None, **kwargs)
         self.chroma_weight = chroma_weight
+        self.class_weight = class_weight
         self.g_optimizer = g_optimizer
         self.d_optimizer = d_optimizer
         self.l1_weight = l1_weight
@@ -56,6 +64,17 @@ class ColorizationGAN(keras.Model):
             self.trackers[name].update_state(value)
         return {name: self.trackers[name].result() for name in values}
 
+    def _generate(self, inputs: tf.Tensor, target: tf.Tensor) -> tuple[tf.Tensor, dict[str, tf.Tensor]]:
+        """The generated colours, and the bins head's class loss where it has one."""
+        if self.bins is None:
+            return self.generator(inputs, training=True), {}
+        fake, logits = self.with_logits(inputs, training=True)
+        return fake, {"g_class": losses.colour_class_loss(logits[..., 1:], target, self.bins)}
+
+    def _generator_loss(self, g_l1: tf.Tensor, extra: dict[str, tf.Tensor], g_adv: tf.Tensor | float = 0.0):
+        class_loss = extra.get("g_class", 0.0)
+        return self.adv_weight * g_adv + self.l1_weight * g_l1 + self.class_weight * class_loss
+
     def train_step(self, batch: tuple[tf.Tensor, tf.Tensor]) -> dict[str, tf.Tensor]:
         inputs, target = batch
         gray = inputs[..., :1]  # the discriminator judges (B&W, colour) pairs; hints are the generator's
@@ -65,22 +84,23 @@ class ColorizationGAN(keras.Model):
             # L1 warm-up: the discriminator's verdict would be weighted by zero, so
             # neither network spends time on it (bench/train_throughput.py measures the gain).
             with tf.GradientTape() as g_tape:
-                g_l1 = losses.l1_loss(target, self.generator(inputs, training=True), self.chroma_weight)
-                g_loss = self.g_optimizer.scale_loss(self.l1_weight * g_l1 / replicas)
+                fake, extra = self._generate(inputs, target)
+                g_l1 = losses.l1_loss(target, fake, self.chroma_weight)
+                g_loss = self.g_optimizer.scale_loss(self._generator_loss(g_l1, extra) / replicas)
             self._apply(self.g_optimizer, g_tape, g_loss, self.generator)
-            return self._report(g_l1=g_l1)
+            return self._report(g_l1=g_l1, **extra)
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            fake = self.generator(inputs, training=True)
+            fake, extra = self._generate(inputs, target)
             real_out = self.discriminator(tf.concat([gray, target], -1), training=True)
             fake_out = self.discriminator(tf.concat([gray, tf.cast(fake, gray.dtype)], -1), training=True)
             g_adv = losses.generator_adversarial_loss(fake_out, self.from_logits)
             g_l1 = losses.l1_loss(target, fake, self.chroma_weight)
-            g_loss = self.g_optimizer.scale_loss((self.adv_weight * g_adv + self.l1_weight * g_l1) / replicas)
+            g_loss = self.g_optimizer.scale_loss(self._generator_loss(g_l1, extra, g_adv) / replicas)
             d_real, d_fake = losses.discriminator_losses(real_out, fake_out, self.from_logits)
             d_loss = self.d_optimizer.scale_loss(0.5 * (d_real + d_fake) / replicas)
         self._apply(self.g_optimizer, g_tape, g_loss, self.generator)
         self._apply(self.d_optimizer, d_tape, d_loss, self.discriminator)
-        return self._report(g_adv=g_adv, g_l1=g_l1, d_real=d_real, d_fake=d_fake)
+        return self._report(g_adv=g_adv, g_l1=g_l1, d_real=d_real, d_fake=d_fake, **extra)
 
     @staticmethod
     def _apply(
@@ -119,6 +139,7 @@ def build_gan(config: Config, policy: str = "float32") -> ColorizationGAN:
         l1_weight=config.l1_weight,
         adv_weight=config.adv_weight,
         chroma_weight=config.chroma_weight,
+        class_weight=config.class_weight,
     )
     size = config.image_size
     gan.build(gan.generator.input_shape[:1] + (size, size) + gan.generator.input_shape[-1:])

@@ -1,4 +1,5 @@
-"""Synthetic manga pages with a colour truth, for bench/pages.py and tests/test_pages.py.
+"""Synthetic manga pages with a colour truth: the page benchmark's (bench/pages.py), the tests' and
+notebook 05's, since manga pages of our own to ship are none.
 
 A page is an A4 sheet (150 dpi: 1240 x 1754 px) of framed panels on white paper with
 white gutters. Each panel holds one of the bundled COLOUR drawings as B&W line art
@@ -13,7 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import tensorflow as tf
 from PIL import Image, ImageDraw, ImageFont
+
+from mangacolor.color import rgb_to_lightness
+from mangacolor.data.images import load_image
+from mangacolor.data.simulation import lineart
+from mangacolor.data.sources import sample_pairs
 
 Box = tuple[int, int, int, int]  # x, y, w, h in page pixels
 
@@ -59,11 +66,6 @@ def grid(size: tuple[int, int] = A4, rows=ROWS, margin: float = 0.05, gutter: fl
 
 def line_art(rgb: np.ndarray) -> np.ndarray:
     """The coloured drawing as black lines on white (uint8 RGB), as the `lineart` input is made."""
-    import tensorflow as tf
-
-    from mangacolor.color import rgb_to_lightness
-    from mangacolor.data.simulation import lineart
-
     lightness = rgb_to_lightness(tf.constant(rgb, tf.float32) / 255.0) / 100.0
     bw = lineart(lightness)
     grey = np.round(np.clip(bw.numpy()[..., 0], 0.0, 1.0) * 255).astype(np.uint8)
@@ -148,8 +150,6 @@ def make_page(
 
 def sample_drawings(count: int = 6, seed: int = 0) -> list[np.ndarray]:
     """`count` coloured drawings of the bundled test split, picked by `seed` (never trained on)."""
-    from mangacolor import data
-
-    pairs = data.sample_pairs("test")
+    pairs = sample_pairs("test")
     picked = np.random.default_rng(seed).choice(len(pairs), count, replace=False)
-    return [data.load_image(pairs[int(i)].color) for i in picked]
+    return [load_image(pairs[int(i)].color) for i in picked]

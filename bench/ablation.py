@@ -1,0 +1,233 @@
+"""Issue 25's seeded ablation: what moves colour accuracy, at equal budgets, over several seeds.
+
+Each recipe is the README's quick-start command (128 px, batch 16, learning rate
+1e-3) with one change. A run trains one recipe with one seed on one data set
+(`bundled`: the sample's training split; `openmoji`: the series, data/openmoji)
+for a number of epochs, then is scored on its data set's test split: the bundled
+split as grayscale panels and as XDoG line art, OpenMoji with its artists' own
+line art. Chroma calibration is scored on the same weights both ways (the
+calibrated gain, and 1.0), so it needs no run of its own. Every score is a row
+of bench/ablation.csv; `table` prints the mean and spread over seeds.
+
+The budget is the README's: 15 minutes of wall-clock time (`--minutes 15`, run one
+at a time), so a recipe whose steps cost more gets fewer epochs; short screens may
+use `--epochs`. `steps` times one training step of each recipe side by side (the
+cost of a new default against today's) and says how many epochs 15 minutes buy.
+
+    python bench/ablation.py steps [--recipes default,bins]
+    python bench/ablation.py run RECIPE --data openmoji --seed 1 --minutes 15   # or --epochs 5
+    python bench/ablation.py table
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import math
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import mangacolor
+from mangacolor import cli, data, metrics, nets
+from mangacolor.paint import Colorizer
+from mangacolor.train import read_history
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+CSV = HERE / "ablation.csv"
+QUICK_START = ["--image-size", "128", "--batch-size", "16", "--learning-rate", "1e-3"]
+DATA = {"bundled": None, "openmoji": str(ROOT / "data" / "openmoji")}
+RECIPES = {
+    "default": [],  # L1 warm-up 20 epochs, then adversarial; LR decays to 0 over the budget
+    "no-adv": ["--adv-weight", "0"],
+    "adv-start": ["--gan-warmup", "0"],
+    "adv-start-w10": ["--gan-warmup", "0", "--adv-weight", "10"],
+    "constant-lr": ["--no-lr-decay"],
+    "chroma-0": ["--chroma-weight", "0"],
+    "chroma-6": ["--chroma-weight", "6"],
+    "bins": ["--head", "bins"],
+    "bins-no-adv": ["--head", "bins", "--adv-weight", "0"],
+    "bins-adv-start": ["--head", "bins", "--gan-warmup", "0"],
+}
+# (input kind, data set): what each run is scored on.
+SCORES = {"bundled": ("grayscale", "lineart"), "openmoji": ("lineart",)}
+
+
+def run(recipe: str, data_set: str, seed: int, budget: list[str], runs: Path, trained_by: str | None = None) -> None:
+    """Train one recipe and seed for a budget (`--epochs N`, or `--time-limit M` as the README's
+    quick start), then score it (rows appended to bench/ablation.csv).
+
+    With `trained_by` (the command that trained it), score the existing run instead.
+    """
+    out = runs / f"{data_set}-{recipe}-s{seed}"
+    args = ["train", "--out", str(out), "--seed", str(seed), *budget, *QUICK_START]
+    args += [*(["--data", DATA[data_set]] if DATA[data_set] else []), *RECIPES[recipe]]
+    minutes = math.nan
+    if trained_by is None:
+        shutil.rmtree(out, ignore_errors=True)
+        start = time.monotonic()
+        cli.main(args)
+        minutes = (time.monotonic() - start) / 60
+    command = trained_by or "mangacolor " + " ".join(a.replace(str(ROOT) + "/", "") for a in args)
+    epochs = len(read_history(out / "history.csv")["epoch"])
+    row = {"recipe": recipe, "data": data_set, "seed": seed, "budget": " ".join(budget), "epochs": epochs}
+    row |= {"minutes": round(minutes, 1), "command": command}
+    for kind in SCORES[data_set]:
+        for calibrated in (True, False):
+            append_row({**row, **score(out, data_set, kind, calibrated)})
+
+
+def score(run_dir: Path, data_set: str, kind: str, calibrated: bool) -> dict:
+    """Test-split metrics of a run's generator on one input kind, as `mangacolor evaluate` gives them."""
+    colorizer = Colorizer(run_dir)
+    head = nets.lab_head(colorizer.model)
+    gain = float(head.chroma_gain.numpy()) if head is not None else 1.0
+    if not calibrated and head is not None:
+        head.chroma_gain.assign(1.0)
+    pairs = data.find_pairs(DATA[data_set], "test")
+    dataset = data.make_dataset(pairs, colorizer.size, 16, training=False, simulation=kind, hint_sampling=0)
+    results = metrics.evaluate(colorizer.colorize_inputs, dataset)
+    row = {"input": kind, "calibrated": calibrated, "chroma_gain": round(gain if calibrated else 1.0, 2)}
+    for who in ("model", "unchanged"):
+        row |= {
+            f"{who}_{k}": round(results[who][k], 3) for k in ("deltaE2000", "deltaE2000_chroma", "colorfulness_ratio")
+        }
+    return row
+
+
+def append_row(row: dict) -> None:
+    """Add a row to bench/ablation.csv (rewritten atomically)."""
+    rows = list(csv.DictReader(open(CSV, newline=""))) if CSV.exists() else []
+    rows.append({k: str(v) for k, v in row.items()})
+    fields = list(dict.fromkeys(k for r in rows for k in r))
+    tmp = CSV.with_name(CSV.name + ".tmp")
+    with open(tmp, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    tmp.replace(CSV)
+
+
+def table() -> str:
+    """Mean and spread (sample standard deviation) over seeds of every recipe, data set and input."""
+    groups: dict[tuple, list[dict]] = {}
+    for r in csv.DictReader(open(CSV, newline="")):
+        key = (r["data"], r["input"], r["recipe"], r["calibrated"], r["budget"])
+        groups.setdefault(key, []).append(r)
+    lines = [
+        "| data | input | recipe | budget | calibrated | epochs reached | seeds | ΔE2000-chroma (x unchanged) "
+        "| ΔE2000 (unchanged) | colourfulness ratio | command (first seed) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for (data_set, kind, recipe, calibrated, budget), rows in sorted(groups.items()):
+        epochs = "/".join(r["epochs"] for r in rows)
+        chroma, overall, colourful = (
+            [float(r[f"model_{k}"]) for r in rows] for k in ("deltaE2000_chroma", "deltaE2000", "colorfulness_ratio")
+        )
+        unchanged = float(rows[0]["unchanged_deltaE2000_chroma"])
+        lines.append(
+            f"| {data_set} | {kind} | {recipe} | {budget} | {calibrated} | {epochs} | {len(rows)} "
+            f"| {spread(chroma)} ({statistics.mean(chroma) / unchanged:.2f} x) "
+            f"| {spread(overall)} ({float(rows[0]['unchanged_deltaE2000']):.2f}) | {spread(colourful)} "
+            f"| `{rows[0]['command']}` |"
+        )
+    return "\n".join(lines)
+
+
+def spread(values: list[float]) -> str:
+    """'mean ± sd' over seeds; the mean alone for one seed."""
+    if len(values) < 2:
+        return f"{values[0]:.2f}"
+    return f"{statistics.mean(values):.2f} ± {statistics.stdev(values):.2f}"
+
+
+def recipe_config(recipe: str) -> mangacolor.Config:
+    """The Config `mangacolor train` builds from the quick start's options and the recipe's."""
+    args = cli.build_parser().parse_args(["train", "--out", "unused", *QUICK_START, *RECIPES[recipe]])
+    return mangacolor.Config(**{f.name: getattr(args, f.name) for f in dataclasses.fields(mangacolor.Config)})
+
+
+def step_times(recipe: str, repeats: int = 12) -> tuple[float, float]:
+    """Seconds per warm-up (L1) step and per adversarial step of a recipe, median of `repeats`,
+    on one synthetic batch of the quick start's size."""
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    from mangacolor.train import build_gan, choose_precision
+
+    config = recipe_config(recipe)
+    keras.mixed_precision.set_global_policy(choose_precision(config.precision))
+    gan = build_gan(config, keras.mixed_precision.global_policy().name)
+    rng = np.random.default_rng(0)
+    batch = (
+        tf.constant(rng.uniform(-1, 1, (16, 128, 128, gan.generator.input_shape[-1])), tf.float32),
+        tf.constant(rng.uniform(-1, 1, (16, 128, 128, 3)), tf.float32),
+    )
+    medians = []
+    for adversarial in (False, config.adv_weight > 0):
+        gan.adversarial = adversarial
+        step = tf.function(gan.train_step)
+        step(batch)
+        elapsed = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            step(batch)
+            elapsed.append(time.perf_counter() - start)
+        medians.append(statistics.median(elapsed))
+    return medians[0], medians[1]
+
+
+def budget_epochs(recipe: str, times: tuple[float, float], steps_per_epoch: int, minutes: float) -> int:
+    """The epochs of `minutes` of training: warm-up epochs at the L1 step's cost, the rest adversarial."""
+    config = recipe_config(recipe)
+    warm, adversarial = (t * steps_per_epoch for t in times)
+    seconds = minutes * 60
+    warmup = config.gan_warmup if config.adv_weight > 0 else math.inf
+    if warmup * warm >= seconds:
+        return math.floor(seconds / warm)
+    return warmup + math.floor((seconds - warmup * warm) / adversarial)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("run")
+    p.add_argument("recipe", choices=RECIPES)
+    p.add_argument("--data", choices=DATA, default="openmoji")
+    p.add_argument("--seed", type=int, default=1)
+    budget = p.add_mutually_exclusive_group(required=True)
+    budget.add_argument("--epochs", type=int, help="train this many epochs")
+    budget.add_argument("--minutes", type=float, help="train this long (--time-limit), as the README's quick start")
+    p.add_argument("--runs", type=Path, default=ROOT / "runs" / "ablation")
+    p.add_argument("--trained-by", help="score the existing run, trained by this command")
+    p = sub.add_parser("steps")
+    p.add_argument("--recipes", default=",".join(RECIPES))
+    p.add_argument("--minutes", type=float, default=15.0)
+    sub.add_parser("table")
+    args = parser.parse_args()
+    if args.command == "run":
+        if args.minutes:
+            budget = ["--time-limit", f"{args.minutes:g}", "--epochs", "100"]
+        else:
+            budget = ["--epochs", str(args.epochs)]
+        run(args.recipe, args.data, args.seed, budget, args.runs, args.trained_by)
+    elif args.command == "steps":
+        per_epoch = {name: len(data.find_pairs(DATA[name], "train")) // 16 for name in DATA}
+        for recipe in args.recipes.split(","):
+            times = step_times(recipe)
+            budgets = {name: budget_epochs(recipe, times, steps, args.minutes) for name, steps in per_epoch.items()}
+            cost = f"{times[0]:.3f} s per L1 step, {times[1]:.3f} s per adversarial step"
+            print(
+                f"{recipe}: {cost}; {args.minutes:g} min =", ", ".join(f"{e} epochs on {n}" for n, e in budgets.items())
+            )
+    else:
+        print(table())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
