@@ -163,13 +163,13 @@ def _page_widgets(gr, w: SimpleNamespace, takes_hints: bool) -> None:
         w.layer = gr.Image(
             label="colour layer (lay it under your line art, Multiply)", type="numpy", format="png", elem_id="layer"
         )
-    w.analysis = gr.Image(
-        label="analysis: panels (red), speech bubbles (blue), lettering (green) stay as drawn",
-        type="numpy",
-        format="png",
-        interactive=False,
-        elem_id="analysis",
-    )
+        w.analysis = gr.Image(
+            label="analysis: panels red, bubbles blue, lettering green",
+            type="numpy",
+            format="png",
+            interactive=False,
+            elem_id="analysis",
+        )
     w.examples = gr.Examples(example_pages(), w.source, label="examples: click one", elem_id="examples")
     w.marked = gr.Image(
         label="click here to place a hint",

@@ -2,7 +2,8 @@
 
 An example drawing is clicked, a hint is placed with a colour from the colour picker, and
 the page that comes back is read from the browser and checked pixel by pixel; then files
-that are not images are uploaded, and the app must say so and keep working.
+that are not images are uploaded, and the app must say so and keep working; a .cbz goes
+through the Chapter tab and comes back coloured; a page shows its analysis.
 
     MANGACOLOR_SCREENSHOT=bench/figures/app.png pytest tests/test_browser.py   # the README's screenshot
 
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -255,3 +257,39 @@ def test_a_file_that_is_not_an_image_gets_a_message_and_the_app_goes_on(page: sy
     sync_api.expect(page.get_by_text(re.compile(r"Invalid file type: notes\.txt"))).to_be_visible()
 
     assert_colour_page_of(click_example(page, EXAMPLE), example_path(EXAMPLE))
+
+
+def test_a_chapter_comes_back_as_a_cbz_of_coloured_pages_in_reading_order(page: sync_api.Page, tmp_path: Path):
+    sources = {"page10.png": example_path(EXAMPLE), "page2.png": example_path("saxophone_jarno_vasamaa.png")}
+    chapter = tmp_path / "chapter.cbz"
+    with zipfile.ZipFile(chapter, "w") as cbz:
+        for name, source in sources.items():  # out of order in the archive
+            cbz.write(source, name)
+    page.get_by_role("tab", name="Chapter").click()
+    page.locator("#chapter input[type=file]").set_input_files(chapter)
+    page.get_by_role("button", name="Colorize the chapter").click()
+    sync_api.expect(page.locator("#chapter_report")).to_contain_text("2 page(s) coloured into chapter_colour.cbz")
+    link = page.locator("#chapter_out a[download]").first
+    response = page.request.get(link.get_attribute("href"))
+    assert response.ok
+    with zipfile.ZipFile(io.BytesIO(response.body())) as cbz:
+        assert cbz.namelist() == ["page2.png", "page10.png"]
+        for name, source in sources.items():
+            assert_colour_page_of(np.asarray(Image.open(io.BytesIO(cbz.read(name))).convert("RGB")), source)
+
+
+def test_a_page_shows_its_analysis_beside_its_colours(page: sync_api.Page, tmp_path: Path):
+    from mangacolor.data.synthetic_pages import make_page, sample_drawings
+    from mangacolor.visualize import BUBBLE_COLOUR, PANEL_COLOUR
+
+    Image.fromarray(make_page(sample_drawings(), seed=0).bw).save(tmp_path / "page.png")
+    old = image_src(page, "analysis")
+    page.locator("#source input[type=file]").set_input_files(tmp_path / "page.png")
+    shown = fetch_image(page, wait_for_new_image(page, "analysis", old))
+    assert shown.shape == (1754, 1240, 3)
+    for colour in (PANEL_COLOUR, BUBBLE_COLOUR):  # panel boxes and bubble outlines drawn
+        assert (shown == colour).all(axis=-1).sum() > 1000, colour
+    page.get_by_role("button", name="Colorize", exact=True).click()
+    page.locator("#result").scroll_into_view_if_needed()  # images load lazily, where they show
+    coloured = fetch_image(page, wait_for_new_image(page, "result", None))
+    assert_colour_page_of(coloured, tmp_path / "page.png")
