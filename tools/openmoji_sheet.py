@@ -20,10 +20,9 @@ import numpy as np  # noqa: E402
 
 import mangacolor  # noqa: E402, F401
 from mangacolor import data, visualize  # noqa: E402
-from mangacolor.color import rgb_to_lightness  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-OPENMOJI = ROOT / "data" / "openmoji"
+OPENMOJI = data.openmoji_root()
 FIGURE = ROOT / "bench" / "figures" / "openmoji_pairs.png"
 # Twelve test drawings of different kinds: animals, people, a vehicle, food, places, objects.
 HEXCODES = (
@@ -42,12 +41,6 @@ HEXCODES = (
 )
 
 
-def xdog(rgb: np.ndarray) -> np.ndarray:
-    """The XDoG line art training simulates from a colour drawing (uint8 RGB in, uint8 gray out)."""
-    lightness = rgb_to_lightness(rgb.astype(np.float32) / 255.0) / 100.0
-    return np.round(data.simulate(lightness, "lineart", training=False).numpy() * 255.0).astype(np.uint8)
-
-
 def openmoji_pairs(path: Path = FIGURE, root: Path = OPENMOJI, hexcodes: tuple[str, ...] = HEXCODES) -> None:
     """The sheet: two pairs a row, each as colour | genuine line art | XDoG line art of the colour."""
     pairs = {Path(p.color).stem: p for p in data.find_pairs(root, "test")}
@@ -56,7 +49,7 @@ def openmoji_pairs(path: Path = FIGURE, root: Path = OPENMOJI, hexcodes: tuple[s
         pair = pairs[code]
         rgb = data.load_image(pair.color)
         genuine = data.load_image(pair.bw, "L")[..., None]
-        for j, image in enumerate((rgb, genuine, xdog(rgb))):
+        for j, image in enumerate((rgb, genuine, data.simulation.lineart_of(rgb)[..., None])):
             columns[3 * (i % 2) + j].append(image)
     titles = ["colour", "genuine line art", "XDoG of the colour"] * 2
     fig = visualize.show_grid([np.stack(c) for c in columns], titles, size=2.0, max_rows=len(hexcodes) // 2)

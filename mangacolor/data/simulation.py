@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import tensorflow as tf
 
+from mangacolor.color import rgb_to_lightness
 from mangacolor.config import SIMULATIONS
 
 # The `manga` mix: half grayscale (the seed's input), half line art (a quarter with screentone).
@@ -129,3 +131,10 @@ def simulate(gray: tf.Tensor, kind: str = "grayscale", training: bool = True) ->
     mixed = tf.switch_case(choice, branches)
     inked = tf.reduce_mean(tf.cast(mixed < 0.5, tf.float32)) >= MIN_INK
     return tf.ensure_shape(tf.where(inked, mixed, gray), gray.shape)
+
+
+def lineart_of(rgb: np.ndarray) -> np.ndarray:
+    """The XDoG line art evaluation simulates from a colour drawing (uint8 RGB in, uint8 gray (H, W) out):
+    what a drawing's B&W version looks like to the model when no artist drew one."""
+    lightness = rgb_to_lightness(tf.constant(rgb, tf.float32) / 255.0) / 100.0
+    return np.round(simulate(lightness, "lineart", training=False).numpy()[..., 0] * 255.0).astype(np.uint8)

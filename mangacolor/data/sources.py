@@ -40,6 +40,12 @@ def sample_root() -> Path:
     return root
 
 
+def openmoji_root() -> Path:
+    """The bundled OpenMoji series (CC BY-SA 4.0, data/openmoji/LICENSE): emoji drawn by their
+    artists twice, in colour and as line art; a paired folder for `find_pairs` and `--data`."""
+    return sample_root() / "openmoji"
+
+
 def sample_pairs(split: str | None = "train", kind: str = "color") -> list[Pair]:
     """The bundled sample's coloured images of one split (or all), or its B&W drawings (`kind="bw"`)."""
     root = sample_root()

@@ -14,12 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import tensorflow as tf
 from PIL import Image, ImageDraw, ImageFont
 
-from mangacolor.color import rgb_to_lightness
 from mangacolor.data.images import load_image
-from mangacolor.data.simulation import lineart
+from mangacolor.data.simulation import lineart_of
 from mangacolor.data.sources import sample_pairs
 
 Box = tuple[int, int, int, int]  # x, y, w, h in page pixels
@@ -66,10 +64,7 @@ def grid(size: tuple[int, int] = A4, rows=ROWS, margin: float = 0.05, gutter: fl
 
 def line_art(rgb: np.ndarray) -> np.ndarray:
     """The coloured drawing as black lines on white (uint8 RGB), as the `lineart` input is made."""
-    lightness = rgb_to_lightness(tf.constant(rgb, tf.float32) / 255.0) / 100.0
-    bw = lineart(lightness)
-    grey = np.round(np.clip(bw.numpy()[..., 0], 0.0, 1.0) * 255).astype(np.uint8)
-    return np.repeat(grey[..., None], 3, axis=-1)
+    return np.repeat(lineart_of(rgb)[..., None], 3, axis=-1)
 
 
 def draw_bubble(
