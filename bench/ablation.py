@@ -151,35 +151,38 @@ def recipe_config(recipe: str) -> mangacolor.Config:
     return mangacolor.Config(**{f.name: getattr(args, f.name) for f in dataclasses.fields(mangacolor.Config)})
 
 
-def step_times(recipe: str, repeats: int = 12) -> tuple[float, float]:
-    """Seconds per warm-up (L1) step and per adversarial step of a recipe, median of `repeats`,
-    on one synthetic batch of the quick start's size."""
+def step_times(recipes: list[str], rounds: int = 8, steps: int = 3) -> dict[str, tuple[float, float]]:
+    """Seconds per warm-up (L1) step and per adversarial step of each recipe, on one synthetic batch of
+    the quick start's size: the recipes take turns, `steps` steps each per round, so that a load on
+    the machine falls on all of them alike; the median over rounds."""
     import keras
     import numpy as np
     import tensorflow as tf
 
     from mangacolor.train import build_gan, choose_precision
 
-    config = recipe_config(recipe)
-    keras.mixed_precision.set_global_policy(choose_precision(config.precision))
-    gan = build_gan(config, keras.mixed_precision.global_policy().name)
     rng = np.random.default_rng(0)
-    batch = (
-        tf.constant(rng.uniform(-1, 1, (16, 128, 128, gan.generator.input_shape[-1])), tf.float32),
-        tf.constant(rng.uniform(-1, 1, (16, 128, 128, 3)), tf.float32),
-    )
-    medians = []
-    for adversarial in (False, config.adv_weight > 0):
-        gan.adversarial = adversarial
-        step = tf.function(gan.train_step)
-        step(batch)
-        elapsed = []
-        for _ in range(repeats):
+    runs = {}
+    for recipe in recipes:
+        config = recipe_config(recipe)
+        keras.mixed_precision.set_global_policy(choose_precision(config.precision))
+        gan = build_gan(config, keras.mixed_precision.global_policy().name)
+        batch = (
+            tf.constant(rng.uniform(-1, 1, (16, 128, 128, gan.generator.input_shape[-1])), tf.float32),
+            tf.constant(rng.uniform(-1, 1, (16, 128, 128, 3)), tf.float32),
+        )
+        for adversarial in (False, config.adv_weight > 0):
+            gan.adversarial = adversarial
+            runs[recipe, adversarial] = (tf.function(gan.train_step), batch, [])
+            runs[recipe, adversarial][0](batch)  # traced before timing
+    for _ in range(rounds):
+        for step, batch, elapsed in runs.values():
             start = time.perf_counter()
-            step(batch)
-            elapsed.append(time.perf_counter() - start)
-        medians.append(statistics.median(elapsed))
-    return medians[0], medians[1]
+            for _ in range(steps):
+                step(batch)
+            elapsed.append((time.perf_counter() - start) / steps)
+    medians = {key: statistics.median(elapsed) for key, (_, _, elapsed) in runs.items()}
+    return {recipe: (medians[recipe, False], medians.get((recipe, True), medians[recipe, False])) for recipe in recipes}
 
 
 def budget_epochs(recipe: str, times: tuple[float, float], steps_per_epoch: int, minutes: float) -> int:
@@ -218,8 +221,7 @@ def main() -> None:
         run(args.recipe, args.data, args.seed, budget, args.runs, args.trained_by)
     elif args.command == "steps":
         per_epoch = {name: len(data.find_pairs(DATA[name], "train")) // 16 for name in DATA}
-        for recipe in args.recipes.split(","):
-            times = step_times(recipe)
+        for recipe, times in step_times(args.recipes.split(",")).items():
             budgets = {name: budget_epochs(recipe, times, steps, args.minutes) for name, steps in per_epoch.items()}
             cost = f"{times[0]:.3f} s per L1 step, {times[1]:.3f} s per adversarial step"
             print(

@@ -74,7 +74,9 @@ class Config:
     adv_weight: float = setting(1.0, "weight of the adversarial loss")
     gan_warmup: int = setting(20, "epochs of L1 only before the adversarial loss joins (NoGAN-style)")
     chroma_weight: float = setting(3.0, "extra L1 weight on coloured pixels (losses.l1_loss)")
-    class_weight: float = setting(10.0, "bins head: weight of the colour-class loss (losses.colour_class_loss)")
+    class_weight: float = setting(
+        100.0, "bins head: weight of the colour-class loss (losses.colour_class_loss), as L1's"
+    )
     calibrate: bool = setting(True, "Lab head: fit its chroma gain on the validation split after training")
     precision: str = setting("auto", "auto: float16 on GPUs, bfloat16 on CPUs that have it, else float32", PRECISIONS)
     seed: int = setting(42, "random seed")

@@ -183,11 +183,13 @@ def test_colour_bins_hold_srgb_colours_and_decode_to_the_likely_one():
         back = skcolor.rgb2lab(np.clip(skcolor.lab2rgb(lab), 0, 1))
         assert np.min(np.abs(back - lab).max(-1)) < 2.0, (a, b)
     head = BinsHead()
-    head.build((1, 1, 1, 1), (1, 1, 1, 1 + len(centres)))
+    head.build((1, 2, 2, 1), [(1, 2, 2, 1), (1, 1, 1, len(centres))])
     red = int(np.argmin(np.linalg.norm(centres - [60.0, 45.0], axis=1)))
-    logits = np.zeros((1, 1, 1, 1 + len(centres)), "float32")
-    logits[..., 1 + red] = 4.0  # likely red; annealing sharpens it
-    factor, a, b = np.asarray(head.layer(logits))[0, 0, 0]
+    logits = np.zeros((1, 1, 1, len(centres)), "float32")
+    logits[..., red] = 4.0  # likely red; annealing sharpens it
+    layer = np.asarray(head.layer((np.zeros((1, 2, 2, 1), "float32"), logits)))
+    assert layer.shape == (1, 2, 2, 3)  # the colour at half resolution, resized to the factor's
+    factor, a, b = layer[0, 1, 1]
     assert np.hypot(a - centres[red, 0], b - centres[red, 1]) < BIN_SPACING / 2 and 0.8 < factor < 1.0
 
 
@@ -199,7 +201,7 @@ def test_the_colour_class_loss_prefers_the_right_bin_and_weighs_rare_colours_up(
 
     centres = bin_centres()
     head = BinsHead()
-    head.build((1, 4, 4, 1), (1, 4, 4, 1 + len(centres)))
+    head.build((1, 4, 4, 1), [(1, 4, 4, 1), (1, 4, 4, len(centres))])
     red = np.full((1, 4, 4, 3), (1.0, -0.8, -0.8), "float32")  # a red target in [-1, 1]
     lab_red = skimage_lab(red)
     right = int(np.argmin(np.linalg.norm(centres - lab_red, axis=1)))
@@ -227,3 +229,17 @@ def skimage_lab(rgb: np.ndarray) -> np.ndarray:
     from skimage import color as skcolor
 
     return skcolor.rgb2lab((rgb[0, 0, 0] + 1.0) / 2.0)[1:]
+
+
+def test_a_bins_generator_builds_at_any_size_and_reloads_with_identical_outputs(tmp_path: Path):
+    generator = nets.build_generator(Config(head="bins", width=8, depth=3, hint_input=False))
+    x = np.random.default_rng(0).uniform(-1, 1, (2, 64, 160, 1)).astype("float32")
+    y = np.asarray(generator(x))
+    assert y.shape == (2, 64, 160, 3) and y.min() >= -1 and y.max() <= 1
+    layer = np.asarray(nets.colour_layer(generator)(x))
+    assert layer.shape == (2, 64, 160, 3) and np.all((layer[..., 0] >= 0) & (layer[..., 0] <= 1))
+    generator.save(tmp_path / "bins.keras")
+    again = keras.saving.load_model(tmp_path / "bins.keras")
+    np.testing.assert_array_equal(np.asarray(again(x)), y)
+    with pytest.raises(ValueError, match="bins needs the U-Net"):
+        Config(arch="dcgan", head="bins")

@@ -72,7 +72,8 @@ def colour_layer(generator: keras.Model) -> Callable[[tf.Tensor], tf.Tensor] | N
     head = lab_head(generator)
     if head is None:
         return None
-    features = keras.Model(generator.inputs, head.input[1], name=f"{generator.name}_features")
+    read = head.input[1:]  # after the B&W channel: one tensor, or the bins head's two
+    features = keras.Model(generator.inputs, read[0] if len(read) == 1 else read, name=f"{generator.name}_features")
     return lambda gray: head.layer(features(gray, training=False))
 
 

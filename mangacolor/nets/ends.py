@@ -16,6 +16,10 @@ from mangacolor.data.hint_sampling import CHANNELS as HINT_CHANNELS
 from mangacolor.nets.heads import BinsHead, InputLightness, LabHead, MultiplyHead, bin_centres
 
 HEAD_CHANNELS = {"rgb": 3, "lab": 2, "multiply": 3}
+# Adam moves a weight by about the learning rate per step, so a logit would need thousands of steps
+# to become confident (the regression heads' tanh and sigmoid need far smaller moves): scaled up,
+# from zero (every bin equally likely at first).
+LOGIT_SCALE = 10.0
 
 
 def generator_input(image_size: int | tuple | None, hint_input: bool) -> tuple[keras.KerasTensor, keras.KerasTensor]:
@@ -46,17 +50,19 @@ def check_divisible(image_size: int | tuple | None, depth: int) -> None:
             raise ValueError(f"image size {s} is not divisible by 2**depth = {2**depth}")
 
 
-def head_features(x: keras.KerasTensor, head: str) -> keras.KerasTensor:
+def head_features(x: keras.KerasTensor, head: str) -> keras.KerasTensor | list[keras.KerasTensor]:
     """The features a head reads, from the generator's last feature map.
 
-    The bins head's logits come from a 1 x 1 convolution: one logit per bin at
-    3 x 3 would add a third to the U-Net's FLOPs for little gain in context.
+    The bins head's logits come from a 1 x 1 convolution of that map averaged over
+    2 x 2 pixels: 97 logits per pixel at full resolution doubled the cost of a
+    training step (bench/ablation.py steps), at half resolution they cost little.
     """
+    factor = layers.Conv2D(1 if head == "bins" else HEAD_CHANNELS[head], 3, padding="same", name="out_conv2")(x)
     if head != "bins":
-        return layers.Conv2D(HEAD_CHANNELS[head], 3, padding="same", name="out_conv2")(x)
-    factor = layers.Conv2D(1, 3, padding="same", name="out_conv2")(x)
-    logits = layers.Conv2D(len(bin_centres()), 1, name="out_bins")(x)
-    return layers.Concatenate(name="out_features")([factor, logits])
+        return factor
+    half = layers.AveragePooling2D(2, name="out_bins_pool")(x)
+    logits = layers.Conv2D(len(bin_centres()), 1, kernel_initializer="zeros", name="out_bins")(half)
+    return [factor, layers.Rescaling(LOGIT_SCALE, name="out_bins_scale")(logits)]
 
 
 def output_head(gray: keras.KerasTensor, features: keras.KerasTensor, head: str) -> keras.KerasTensor:

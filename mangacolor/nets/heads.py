@@ -109,13 +109,15 @@ def bin_centres() -> np.ndarray:
 class BinsHead(MultiplyHead):
     """The Multiply head with a*b* classified, not regressed (Zhang, Isola and Efros 2016).
 
-    Features are the factor's logit, then one logit per a*b* bin. An L1-trained
-    head predicts the mean of the plausible colours, a beige between red and
-    green; a distribution over bins keeps each of them, and its annealed mean
-    (softmax at ANNEALED_T) picks the likely one while staying smooth. The
-    decoded a*b* carry no gradient: the bins learn from the class loss alone,
-    the factor from L1. `bin_counts` accumulates the training targets' bins,
-    for the class rebalancing of losses.colour_class_loss.
+    Features are two tensors: the factor's logit at full resolution, and one logit
+    per a*b* bin at half resolution (colour changes slowly; the ink and the factor
+    carry the detail, as Zhang et al. predict colour at a quarter of the size). An
+    L1-trained head predicts the mean of the plausible colours, a beige between red
+    and green; a distribution over bins keeps each of them, and its annealed mean
+    (softmax at ANNEALED_T) picks the likely one while staying smooth, then is
+    resized to the page. The decoded a*b* carry no gradient: the bins learn from
+    the class loss alone, the factor from L1. `bin_counts` accumulates the training
+    targets' bins, for the class rebalancing of losses.colour_class_loss.
     """
 
     def build(self, gray_shape: tuple, features_shape: tuple) -> None:
@@ -124,12 +126,15 @@ class BinsHead(MultiplyHead):
             name="bin_counts", shape=(len(bin_centres()),), initializer="zeros", trainable=False, aggregation="sum"
         )
 
-    def layer(self, features: tf.Tensor) -> tf.Tensor:
-        features = tf.cast(features, tf.float32)
-        factor = tf.sigmoid(features[..., :1] + self.FACTOR_OFFSET)
-        probabilities = tf.nn.softmax(tf.stop_gradient(features[..., 1:]) / ANNEALED_T)
+    def layer(self, features: tuple[tf.Tensor, tf.Tensor]) -> tf.Tensor:
+        factor_logit, logits = (tf.cast(f, tf.float32) for f in features)
+        factor = tf.sigmoid(factor_logit + self.FACTOR_OFFSET)
+        probabilities = tf.nn.softmax(tf.stop_gradient(logits) / ANNEALED_T)
         ab = tf.tensordot(probabilities, tf.constant(bin_centres()), axes=1) * self.chroma_gain
-        return tf.concat([factor, ab], axis=-1)
+        return tf.concat([factor, tf.image.resize(ab, tf.shape(factor)[1:3], "bilinear")], axis=-1)
+
+    def compute_output_shape(self, gray_shape: tuple, features_shape: tuple) -> tuple:
+        return (*gray_shape[:-1], 3)
 
 
 @keras.saving.register_keras_serializable(package="mangacolor")

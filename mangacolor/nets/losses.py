@@ -67,9 +67,12 @@ def colour_class_loss(logits: tf.Tensor, target: tf.Tensor, head: BinsHead) -> t
     weigh more: a pixel's weight is 1 / ((1 - lambda) p + lambda / Q) for its
     bins' frequency p in the targets seen so far (`head.bin_counts`, updated
     here), normalised to 1 on average, so saturated fills are not drowned by the
-    paper's neutral bin.
+    paper's neutral bin. The logits are at half the target's resolution (heads.BinsHead): each
+    is scored against the target's pixel at the top left of its 2 x 2 block.
     """
     centres = tf.constant(bin_centres())
+    stride = tf.shape(target)[1] // tf.shape(logits)[1]
+    target = target[:, ::stride, ::stride]
     ab = color.rgb_to_lab((tf.cast(target, tf.float32) + 1.0) / 2.0)[..., 1:]
     distances = tf.reduce_sum(tf.square(ab[..., None, :] - centres), axis=-1)
     soft = tf.nn.softmax(-distances / (2.0 * (BIN_SPACING / 2.0) ** 2))

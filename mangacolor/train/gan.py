@@ -27,7 +27,7 @@ class ColorizationGAN(keras.Model):
         # The bins head's loss reads its logits: the same layers, seen with two outputs.
         self.bins = head if isinstance(head, BinsHead) else None
         if self.bins is not None:
-            self.with_logits = keras.Model(generator.inputs, [generator.outputs[0], head.input[1]])
+            self.with_logits = keras.Model(generator.inputs, [generator.outputs[0], head.input[-1]])
         names = ("g_adv", "g_l1", "g_class", "d_real", "d_fake", "l1", "psnr")
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
 
@@ -38,7 +38,7 @@ class ColorizationGAN(keras.Model):
         l1_weight: float = 100.0,
         adv_weight: float = 1.0,
         chroma_weight: float = 0.0,
-        class_weight: float = 10.0,
+        class_weight: float = 100.0,
         **kwargs: object,
     ) -> None:
         # Two optimizers of our own: no default one for Keras to build, save and restore.
@@ -69,7 +69,7 @@ class ColorizationGAN(keras.Model):
         if self.bins is None:
             return self.generator(inputs, training=True), {}
         fake, logits = self.with_logits(inputs, training=True)
-        return fake, {"g_class": losses.colour_class_loss(logits[..., 1:], target, self.bins)}
+        return fake, {"g_class": losses.colour_class_loss(logits, target, self.bins)}
 
     def _generator_loss(self, g_l1: tf.Tensor, extra: dict[str, tf.Tensor], g_adv: tf.Tensor | float = 0.0):
         class_loss = extra.get("g_class", 0.0)
