@@ -137,6 +137,14 @@ def _summary(totals: dict[str, list[float]], times: list[float]) -> dict[str, fl
     row = {name: 100 * sum(totals[name][::2]) / sum(totals[name][1::2]) for name in MASKS}
     for key in DRAWING_KEYS:
         row[key] = float(np.nanmean(totals[key]))
+    # Drawing by drawing, the page's error minus the same drawing's alone: its mean and standard error.
+    difference = np.array(totals["page"]) - np.array(totals["one by one"])
+    difference = difference[np.isfinite(difference)]
+    row["difference"], row["difference_se"] = (
+        float(difference.mean()),
+        float(difference.std(ddof=1) / np.sqrt(difference.size)),
+    )
+    row["drawings"] = int(difference.size)
     row["seconds"], row["peak_mb"] = float(np.median(times)), _peak_rss_mb()
     return row
 
@@ -170,14 +178,15 @@ def report(rows: dict[str, dict[str, float]], args: argparse.Namespace) -> str:
         f"load average {os.getloadavg()[0]:.1f} at the end)",
         "",
         "| page | bubble paper white (%) | gutters white (%) | white panel paper white (%) | ink kept (%) "
-        "| drawings' ΔE2000, coloured pixels | one by one | input unchanged | colourfulness ratio (one by one) "
-        "| s / page (median) | peak RSS (MB) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| drawings' ΔE2000, coloured pixels | one by one | page - one by one, paired (± s.e., drawings) "
+        "| input unchanged | colourfulness ratio (one by one) | s / page (median) | peak RSS (MB) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for mode, r in rows.items():
         lines.append(
             f"| {mode} | {r['bubbles']:.1f} | {r['gutters']:.1f} | {r['panel paper']:.1f} | {r['ink']:.2f} "
-            f"| {r['page']:.2f} | {r['one by one']:.2f} | {r['unchanged']:.2f} "
+            f"| {r['page']:.2f} | {r['one by one']:.2f} "
+            f"| {r['difference']:+.2f} ± {r['difference_se']:.2f} ({r['drawings']}) | {r['unchanged']:.2f} "
             f"| {r['colourfulness']:.2f} ({r['colourfulness one by one']:.2f}) "
             f"| {r['seconds']:.2f} | {r['peak_mb']:.0f} |"
         )

@@ -225,3 +225,18 @@ def test_a_corrected_layout_is_used(page: SyntheticPage, colorizer: Colorizer):
     np.testing.assert_array_equal(plain, _like(colorizer, OFF).colorize(page.bw))
     with pytest.raises(ValueError, match="layout"):
         colorizer.colorize(page.bw[:100], layout=layout)
+
+
+def test_the_part_a_panel_gives_the_network_is_its_drawing_not_its_bubble(page: SyntheticPage):
+    analysed = steps.analyse(page.bw, None, DEFAULTS)
+    pieces = steps.parts(analysed, DEFAULTS)
+    assert len(pieces) == len(page.drawings)
+    for piece, (x, y, _, _), art, panel in zip(pieces, page.drawings, page.line_art, page.panels, strict=True):
+        rows, cols = np.flatnonzero((art[..., 0] < 128).any(axis=1)), np.flatnonzero((art[..., 0] < 128).any(axis=0))
+        top, left, bottom, right = y + rows[0], x + cols[0], y + rows[-1] + 1, x + cols[-1] + 1  # the drawing's ink
+        px, py, pw, ph = piece.box
+        margin = DEFAULTS.content_margin * max(panel[2:]) + 2
+        # The crop is the drawing's ink and a margin of paper: a bubble's outline above the
+        # drawing once stretched it to half again the drawing's height.
+        assert px <= left and py <= top and px + pw >= right and py + ph >= bottom
+        assert ph <= bottom - top + 2 * margin and pw <= right - left + 2 * margin, (piece.box, (left, top))

@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+from scipy import ndimage
 
 from mangacolor import color
 from mangacolor.paint.compose import PAPER
@@ -43,14 +44,13 @@ def crop_hints(hints: Hints, box: Box, page_shape: tuple[int, ...]) -> Hints:
 
 
 def content(lightness: np.ndarray, box: Box, kept: np.ndarray | None, settings: PaintSettings) -> Box | None:
-    """The part of a panel the network colours: the box around its drawing's ink (not the
-    lettering or bubbles `kept` as drawn) with a margin of paper, `content_margin` of the
-    panel's long side, so that the drawing is seen as large as it can be and its paper still
-    touches the crop's border; None for a panel with no drawing."""
+    """The part of a panel the network colours: the box around its drawing's ink (not what is
+    `hidden`) with a margin of paper, `content_margin` of the panel's long side, so that the
+    drawing is seen as large as it can be and its paper still touches the crop's border; None
+    for a panel with no drawing. (A bubble's outline taken for the drawing made the crop half
+    again as tall and the drawing that much smaller to the network: bench/pages.py.)"""
     x, y, w, h = box
-    ink = lightness[y : y + h, x : x + w] < settings.ink_lightness
-    if kept is not None:
-        ink &= ~kept[y : y + h, x : x + w]
+    ink = (lightness[y : y + h, x : x + w] < settings.ink_lightness) & ~hidden(kept, box, settings)
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     if rows.size == 0:
         return None
@@ -58,6 +58,19 @@ def content(lightness: np.ndarray, box: Box, kept: np.ndarray | None, settings: 
     top, left = max(0, rows[0] - margin), max(0, cols[0] - margin)
     bottom, right = min(h, rows[-1] + 1 + margin), min(w, cols[-1] + 1 + margin)
     return x + left, y + top, right - left, bottom - top
+
+
+def hidden(kept: np.ndarray | None, box: Box, settings: PaintSettings) -> np.ndarray:
+    """(h, w) bool of `box`: what is not the drawing, the pixels `kept` as drawn (bubbles,
+    lettering, gutters) and those within `content_margin` / 4 of the box's long side of them
+    (a bubble's outline, the frame's edge)."""
+    x, y, w, h = box
+    if kept is None:
+        return np.zeros((h, w), bool)
+    reach = max(1, round(settings.content_margin / 4 * max(w, h)))
+    around = kept[max(0, y - reach) : y + h + reach, max(0, x - reach) : x + w + reach]
+    grown = ndimage.binary_dilation(around, iterations=reach)
+    return grown[min(y, reach) : min(y, reach) + h, min(x, reach) : min(x, reach) + w]
 
 
 def kept(layout: Layout, lightness: np.ndarray, settings: PaintSettings) -> np.ndarray | None:
