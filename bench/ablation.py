@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import argparse
 import csv
-import dataclasses
 import math
 import shutil
 import statistics
 import sys
 import time
 from pathlib import Path
+
+from quality import append_row  # bench/ is the script's folder, so on sys.path
 
 import mangacolor
 from mangacolor import cli, data, metrics, nets
@@ -40,7 +41,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CSV = HERE / "ablation.csv"
 QUICK_START = ["--image-size", "128", "--batch-size", "16", "--learning-rate", "1e-3"]
-DATA = {"bundled": None, "openmoji": str(ROOT / "data" / "openmoji")}
+DATA = {"bundled": None, "openmoji": str(data.openmoji_root())}
 RECIPES = {
     "default": [],  # L1 warm-up 20 epochs, then adversarial; LR decays to 0 over the budget
     "no-adv": ["--adv-weight", "0"],
@@ -78,7 +79,7 @@ def run(recipe: str, data_set: str, seed: int, budget: list[str], runs: Path, tr
     row |= {"minutes": round(minutes, 1), "command": command}
     for kind in SCORES[data_set]:
         for calibrated in (True, False):
-            append_row({**row, **score(out, data_set, kind, calibrated)})
+            append_row(CSV, {**row, **score(out, data_set, kind, calibrated)})
 
 
 def score(run_dir: Path, data_set: str, kind: str, calibrated: bool) -> dict:
@@ -97,19 +98,6 @@ def score(run_dir: Path, data_set: str, kind: str, calibrated: bool) -> dict:
             f"{who}_{k}": round(results[who][k], 3) for k in ("deltaE2000", "deltaE2000_chroma", "colorfulness_ratio")
         }
     return row
-
-
-def append_row(row: dict) -> None:
-    """Add a row to bench/ablation.csv (rewritten atomically)."""
-    rows = list(csv.DictReader(open(CSV, newline=""))) if CSV.exists() else []
-    rows.append({k: str(v) for k, v in row.items()})
-    fields = list(dict.fromkeys(k for r in rows for k in r))
-    tmp = CSV.with_name(CSV.name + ".tmp")
-    with open(tmp, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)
-    tmp.replace(CSV)
 
 
 def table() -> str:
@@ -147,8 +135,9 @@ def spread(values: list[float]) -> str:
 
 def recipe_config(recipe: str) -> mangacolor.Config:
     """The Config `mangacolor train` builds from the quick start's options and the recipe's."""
-    args = cli.build_parser().parse_args(["train", "--out", "unused", *QUICK_START, *RECIPES[recipe]])
-    return mangacolor.Config(**{f.name: getattr(args, f.name) for f in dataclasses.fields(mangacolor.Config)})
+    return cli.config_from_args(
+        cli.build_parser().parse_args(["train", "--out", "unused", *QUICK_START, *RECIPES[recipe]])
+    )
 
 
 def step_times(recipes: list[str], rounds: int = 8, steps: int = 3) -> dict[str, tuple[float, float]]:

@@ -4,7 +4,7 @@
 
 Pages are built by mangacolor/data/synthetic_pages.py from the bundled test split's coloured drawings
 (never trained on): an A4 sheet at 150 dpi (1240 x 1754 px), six framed panels with white
-gutters, each holding one drawing as B&W line art (`data.simulation.lineart`, so the
+gutters, each holding one drawing as B&W line art (`data.simulation.lineart_of`, so the
 coloured drawing is the truth), three speech bubbles with lettering and a line of
 narration. Each page is coloured by `Colorizer()` with the default settings ("analysis":
 panels one by one, bubbles, lettering and gutters kept) and with

@@ -43,12 +43,17 @@ def _scalar(kind: object) -> type:
     return next(t for t in (int, float, str) if kind in (t, t | None))
 
 
+def config_from_args(args: argparse.Namespace) -> Config:
+    """The Config of `mangacolor train`'s parsed options (one option per field)."""
+    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(Config)}
+    values["series"] = tuple(values["series"]) if values["series"] else None
+    return Config(**values)
+
+
 def _train(args: argparse.Namespace) -> int:
     from mangacolor.train import train
 
-    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(Config)}
-    values["series"] = tuple(values["series"]) if values["series"] else None
-    train(Config(**values), args.out, resume=args.resume, time_limit=args.time_limit)
+    train(config_from_args(args), args.out, resume=args.resume, time_limit=args.time_limit)
     print(f"done: generator in {args.out}/generator.keras")
     return 0
 

@@ -3,10 +3,10 @@ notebook 05's, since manga pages of our own to ship are none.
 
 A page is an A4 sheet (150 dpi: 1240 x 1754 px) of framed panels on white paper with
 white gutters. Each panel holds one of the bundled COLOUR drawings as B&W line art
-(`data.simulation.lineart` on the drawing's lightness, as the `lineart` input is
-made), so the coloured drawing is the truth; some panels have a speech bubble (a white
-ellipse with an outline and lettering drawn by PIL) and one a line of narration on the
-panel's paper. Everything is drawn from a seed: the same seed, the same page.
+(`data.simulation.lineart_of`, as the `lineart` input is made for evaluation), so the
+coloured drawing is the truth; some panels have a speech bubble (a white ellipse with an
+outline and lettering drawn by PIL) and one a line of narration on the panel's paper.
+Everything is drawn from a seed: the same seed, the same page.
 """
 
 from __future__ import annotations

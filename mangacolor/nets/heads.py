@@ -73,8 +73,12 @@ class MultiplyHead(LabHead):
     FACTOR_OFFSET = 2.0  # the factor starts near 0.9: the input's lightness, barely darkened
 
     def layer(self, features: tf.Tensor) -> tf.Tensor:
-        factor = tf.sigmoid(tf.cast(features, tf.float32)[..., :1] + self.FACTOR_OFFSET)
+        factor = self.factor(tf.cast(features, tf.float32)[..., :1])
         return tf.concat([factor, super().layer(features)[..., 1:]], axis=-1)
+
+    def factor(self, logit: tf.Tensor) -> tf.Tensor:
+        """The lightness factor in [0, 1] from its logit (float32)."""
+        return tf.sigmoid(logit + self.FACTOR_OFFSET)
 
 
 def combine(lightness: tf.Tensor, layer: tf.Tensor) -> tf.Tensor:
@@ -98,8 +102,9 @@ def bin_centres() -> np.ndarray:
     grid = np.arange(-7, 8) * BIN_SPACING
     ab = np.stack(np.meshgrid(grid, grid, indexing="ij"), -1).reshape(-1, 2)
     lightness = np.linspace(2.0, 98.0, 49)
+    n = len(lightness)
     lab = np.concatenate(
-        [np.broadcast_to(lightness[:, None, None], (49, len(ab), 1)), np.broadcast_to(ab, (49, *ab.shape))], -1
+        [np.broadcast_to(lightness[:, None, None], (n, len(ab), 1)), np.broadcast_to(ab, (n, *ab.shape))], -1
     )
     linear = color.lab_to_linear_rgb(tf.constant(lab, tf.float32)).numpy()
     return ab[((linear >= 0) & (linear <= 1)).all(-1).any(0)].astype(np.float32)
@@ -128,13 +133,10 @@ class BinsHead(MultiplyHead):
 
     def layer(self, features: tuple[tf.Tensor, tf.Tensor]) -> tf.Tensor:
         factor_logit, logits = (tf.cast(f, tf.float32) for f in features)
-        factor = tf.sigmoid(factor_logit + self.FACTOR_OFFSET)
+        factor = self.factor(factor_logit)
         probabilities = tf.nn.softmax(tf.stop_gradient(logits) / ANNEALED_T)
         ab = tf.tensordot(probabilities, tf.constant(bin_centres()), axes=1) * self.chroma_gain
         return tf.concat([factor, tf.image.resize(ab, tf.shape(factor)[1:3], "bilinear")], axis=-1)
-
-    def compute_output_shape(self, gray_shape: tuple, features_shape: tuple) -> tuple:
-        return (*gray_shape[:-1], 3)
 
 
 @keras.saving.register_keras_serializable(package="mangacolor")
