@@ -53,7 +53,10 @@ RECIPES = {
     "bins": ["--head", "bins"],
     "bins-no-adv": ["--head", "bins", "--adv-weight", "0"],
     "bins-adv-start": ["--head", "bins", "--gan-warmup", "0"],
+    "size-64": ["--image-size", "64"],  # four times the steps in the same minutes; the layer is upsampled
+    "bins-64": ["--head", "bins", "--image-size", "64"],
 }
+SCORE_SIZE = 128  # every run is scored on the same test pictures, whatever size it trained at
 # (input kind, data set): what each run is scored on.
 SCORES = {"bundled": ("grayscale", "lineart"), "openmoji": ("lineart",)}
 
@@ -84,13 +87,13 @@ def run(recipe: str, data_set: str, seed: int, budget: list[str], runs: Path, tr
 
 def score(run_dir: Path, data_set: str, kind: str, calibrated: bool) -> dict:
     """Test-split metrics of a run's generator on one input kind, as `mangacolor evaluate` gives them."""
-    colorizer = Colorizer(run_dir)
+    colorizer = Colorizer(run_dir)  # works at the run's training size; the page is SCORE_SIZE
     head = nets.lab_head(colorizer.model)
     gain = float(head.chroma_gain.numpy()) if head is not None else 1.0
     if not calibrated and head is not None:
         head.chroma_gain.assign(1.0)
     pairs = data.find_pairs(DATA[data_set], "test")
-    dataset = data.make_dataset(pairs, colorizer.size, 16, training=False, simulation=kind, hint_sampling=0)
+    dataset = data.make_dataset(pairs, SCORE_SIZE, 16, training=False, simulation=kind, hint_sampling=0)
     results = metrics.evaluate(colorizer.colorize_inputs, dataset)
     row = {"input": kind, "calibrated": calibrated, "chroma_gain": round(gain if calibrated else 1.0, 2)}
     for who in ("model", "unchanged"):
