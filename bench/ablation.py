@@ -86,7 +86,8 @@ def run(recipe: str, data_set: str, seed: int, budget: list[str], runs: Path, tr
 
 
 def score(run_dir: Path, data_set: str, kind: str, calibrated: bool) -> dict:
-    """Test-split metrics of a run's generator on one input kind, as `mangacolor evaluate` gives them."""
+    """Test-split metrics of a run's generator on one input kind, through the pipeline a user gets
+    (`Colorizer`), on the test pictures at SCORE_SIZE whatever the run's training size."""
     colorizer = Colorizer(run_dir)  # works at the run's training size; the page is SCORE_SIZE
     head = nets.lab_head(colorizer.model)
     gain = float(head.chroma_gain.numpy()) if head is not None else 1.0
