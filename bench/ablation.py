@@ -55,6 +55,9 @@ RECIPES = {
     "bins-adv-start": ["--head", "bins", "--gan-warmup", "0"],
     "size-64": ["--image-size", "64"],  # four times the steps in the same minutes; the layer is upsampled
     "bins-64": ["--head", "bins", "--image-size", "64"],
+    "no-dropout": ["--dropout", "0"],  # pix2pix's decoder dropout is noise; the series underfits
+    "bins-no-dropout": ["--head", "bins", "--dropout", "0"],
+    "zoom-out": ["--zoom-out", "1.6"],  # drawings also smaller in their frame: framing as on a page (issue 26)
 }
 SCORE_SIZE = 128  # every run is scored on the same test pictures, whatever size it trained at
 # (input kind, data set): what each run is scored on.

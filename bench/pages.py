@@ -1,6 +1,6 @@
 """Whole manga pages: the shipped model on A4 pages of framed panels, with and without the page analysis.
 
-    python bench/pages.py [--pages 3] [--repeat 5] [--figure bench/figures/page_analysis.png] [--drawings]
+    python bench/pages.py [--pages 3] [--repeat 5] [--figure bench/figures/page_analysis.png] [--drawings] [--model RUN]
 
 Pages are built by mangacolor/data/synthetic_pages.py from the bundled test split's coloured drawings
 (never trained on): an A4 sheet at 150 dpi (1240 x 1754 px), six framed panels with white
@@ -109,12 +109,12 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def run_mode(changes: dict, count: int, repeat: int, figure: str | None) -> dict[str, float]:
+def run_mode(changes: dict, count: int, repeat: int, figure: str | None, model: str | None) -> dict[str, float]:
     """One setting (PaintSettings `changes`), in this process: quality over `count` pages, then
-    seconds on the first."""
+    seconds on the first. `model`: a run directory or .keras file; None: the shipped model."""
     from mangacolor.paint import Colorizer, PaintSettings
 
-    colorizer = Colorizer(settings=PaintSettings(**changes))
+    colorizer = Colorizer(model, settings=PaintSettings(**changes))
     built = pages(count)
     colorizer.colorize(built[0].bw)  # warm-up: tracing and compilation
     totals: dict[str, list[float]] = {}
@@ -157,6 +157,7 @@ def _measure(changes: dict, args: argparse.Namespace, figure: str | None) -> dic
     command = [sys.executable, __file__, "--changes", json.dumps(changes), "--pages", str(args.pages)]
     command += ["--repeat", str(args.repeat)]
     command += ["--save", figure] if figure else []
+    command += ["--model", args.model] if args.model else []
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode:
         raise RuntimeError(f"{' '.join(command)} failed:\n{result.stderr[-3000:]}")
@@ -256,11 +257,12 @@ def main() -> None:
         metavar="FIELD=VALUE",
         help="one more row: the analysis with a PaintSettings field changed (VALUE in JSON), e.g. content_margin=0.02",
     )
+    parser.add_argument("--model", help="a run directory or .keras generator (default: the shipped model)")
     parser.add_argument("--changes", help=argparse.SUPPRESS)
     parser.add_argument("--save", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.changes is not None:
-        print(json.dumps(run_mode(json.loads(args.changes), args.pages, args.repeat, args.save)))
+        print(json.dumps(run_mode(json.loads(args.changes), args.pages, args.repeat, args.save, args.model)))
         return
     import tempfile
 

@@ -63,6 +63,9 @@ class Config:
     norm: str = setting("batch", "U-Net normalisation: batch (pix2pix's) or group (no running statistics)", NORMS)
     hint_input: bool | None = setting(None, "a colour-hint input, trained on hints from the targets (default: U-Net)")
     image_size: int = setting(256, "training size in pixels")
+    zoom_out: float = setting(
+        1.0, "training crops span 0.6 of the side up to this share: above 1 the drawing shrinks onto added paper"
+    )
     # Optimisation: the seed's batch 32, 100 epochs, Adam(2e-4, 0.5) and L1 weight 100; the
     # warm-up, decay and chroma weight are ours, measured in bench/quality_ablation.csv.
     batch_size: int = setting(32, "images per step")
@@ -112,6 +115,8 @@ class Config:
             fail("learning_rate", "must be above 0 (the seed's is 2e-4)")
         if not 0 <= self.beta_1 < 1:
             fail("beta_1", "must be in [0, 1)")
+        if not (math.isfinite(self.zoom_out) and 1 <= self.zoom_out <= 4):
+            fail("zoom_out", "must be from 1 (no zooming out) to 4")
         if not 0 <= self.dropout < 1:
             fail("dropout", "must be in [0, 1)")
         if self.head == "bins" and self.arch != "unet":

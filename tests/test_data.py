@@ -324,6 +324,22 @@ def test_evaluation_is_deterministic_and_training_augments():
     assert first.shape == (4, 64, 64, 3) and not np.array_equal(np.sort(first.ravel()), np.sort(second.ravel()))
 
 
+def test_zooming_out_puts_the_drawing_on_added_paper_only_when_asked(tmp_path: Path):
+    # A black square fills its frame: any white in a training crop is paper the zoom-out added,
+    # in the target and in the B&W input alike.
+    Image.fromarray(np.zeros((48, 48, 3), np.uint8)).save(tmp_path / "black.png")
+    pairs = [Pair(str(tmp_path / "black.png"))] * 8
+
+    def white_share(zoom_out: float) -> tuple[float, float]:
+        ds = pipeline.make_dataset(pairs, 32, 8, training=True, seed=0, simulation="grayscale", zoom_out=zoom_out)
+        gray, target = next(iter(ds))
+        return float(np.mean(gray.numpy() > 0.99)), float(np.mean(target.numpy().min(-1) > 0.99))
+
+    assert white_share(1.0) == (0.0, 0.0)
+    gray_white, target_white = white_share(3.0)
+    assert 0.1 < target_white < 0.95 and abs(gray_white - target_white) < 0.05
+
+
 def test_non_square_images_are_padded_with_white_not_stretched(tmp_path: Path):
     im = np.zeros((40, 80, 3), np.uint8)  # wide black image
     Image.fromarray(im).save(tmp_path / "wide.png")

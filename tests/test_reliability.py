@@ -169,6 +169,7 @@ BAD_OPTIONS = [
     (["--time-limit", "-5"], "time_limit = -5.0 (--time-limit): must be a number of minutes above 0"),
     (["--gan-warmup", "-1"], "gan_warmup = -1 (--gan-warmup): must be 0 or more"),
     (["--dropout", "1"], "dropout = 1.0 (--dropout): must be in [0, 1)"),
+    (["--zoom-out", "0.5"], "zoom_out = 0.5 (--zoom-out): must be from 1 (no zooming out) to 4"),
     (["--chroma-weight", "-2"], "chroma_weight = -2.0 (--chroma-weight): must be 0 or more"),
     (["--l1-weight", "0", "--adv-weight", "0"], "nothing to train"),
 ]

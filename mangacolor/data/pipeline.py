@@ -49,17 +49,26 @@ def _decode_pair(color_path: bytes, bw_path: bytes, skipped: SkippedFiles) -> tu
     return rgb, bw
 
 
-def random_resized_crop(stack: tf.Tensor, size: int, min_scale: float = 0.6) -> tf.Tensor:
-    """A random square crop of 60-100% of the side, resized back: zoom and shift."""
-    scale = tf.random.uniform([], min_scale, 1.0)
+def random_resized_crop(stack: tf.Tensor, size: int, min_scale: float = 0.6, max_scale: float = 1.0) -> tf.Tensor:
+    """A random square window of `min_scale`-`max_scale` of the side, resized back: zoom and shift.
+
+    A window wider than the image (scale above 1) takes the image at a random place on
+    added white paper (1.0 in every channel): the drawing smaller in its frame, as a
+    panel's drawing or a drawing on a large sheet comes to the network.
+    """
+    scale = tf.random.uniform([], min_scale, max_scale)
     side = tf.cast(tf.cast(size, tf.float32) * scale, tf.int32)
-    crop = tf.image.random_crop(stack, [side, side, tf.shape(stack)[-1]])
+    extra = tf.maximum(side - size, 0)
+    top, left = tf.random.uniform([], 0, extra + 1, tf.int32), tf.random.uniform([], 0, extra + 1, tf.int32)
+    paper = tf.pad(stack - 1.0, [[top, extra - top], [left, extra - left], [0, 0]]) + 1.0
+    crop = tf.image.random_crop(paper, [side, side, tf.shape(stack)[-1]])
     return tf.image.resize(crop, (size, size), method="bilinear")
 
 
-def augment(stack: tf.Tensor, size: int) -> tf.Tensor:
-    """Training-only jitter, applied to colour and B&W channels together: flip, zoom, shift."""
-    return random_resized_crop(tf.image.random_flip_left_right(stack), size)
+def augment(stack: tf.Tensor, size: int, zoom_out: float = 1.0) -> tf.Tensor:
+    """Training-only jitter, applied to colour and B&W channels together: flip, zoom, shift
+    (`zoom_out` above 1: out onto paper too, see random_resized_crop)."""
+    return random_resized_crop(tf.image.random_flip_left_right(stack), size, max_scale=zoom_out)
 
 
 def make_dataset(
@@ -73,6 +82,7 @@ def make_dataset(
     skipped: SkippedFiles | None = None,
     drop_remainder: bool = False,
     hint_sampling: HintSampling | int | None = None,
+    zoom_out: float = 1.0,
 ) -> tf.data.Dataset:
     """Stream (input, target) batches from files, scaled to [-1, 1] as the models expect.
 
@@ -83,7 +93,8 @@ def make_dataset(
     integer N gives exactly N (the same every time; 0 is the automatic mode). Targets are
     (B, S, S, 3) RGB. Decoded images are cached in memory when the whole set fits in
     CACHE_LIMIT_BYTES (override with `cache`); training adds shuffling, random flips and
-    random resized crops. Corrupt files are skipped with a warning and counted in `skipped`.
+    random resized crops (out onto paper up to `zoom_out`). Corrupt files are skipped with a
+    warning and counted in `skipped`.
     """
     if not pairs:
         raise DataError("no images to load: the data source or split is empty")
@@ -91,7 +102,12 @@ def make_dataset(
         cache = len(pairs) * image_size * image_size * 4 <= CACHE_LIMIT_BYTES
     ds = _decoded(pairs, image_size, training, cache, seed, skipped if skipped is not None else SkippedFiles())
     example = functools.partial(
-        _example, size=image_size, training=training, simulation=simulation, hint_sampling=hint_sampling
+        _example,
+        size=image_size,
+        training=training,
+        simulation=simulation,
+        hint_sampling=hint_sampling,
+        zoom_out=zoom_out,
     )
     ds = ds.map(example, num_parallel_calls=tf.data.AUTOTUNE)
     return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
@@ -140,11 +156,12 @@ def _example(
     training: bool,
     simulation: str,
     hint_sampling: HintSampling | int | None,
+    zoom_out: float,
 ) -> tuple[tf.Tensor, tf.Tensor]:
     """(input, target) in [-1, 1]: jitter when training, the B&W input, the hint channels."""
     stack = tf.concat([tf.cast(rgb, tf.float32), tf.cast(bw, tf.float32)], axis=-1) / 255.0
     if training:
-        stack = augment(stack, size)
+        stack = augment(stack, size, zoom_out)
     rgb01, bw01 = stack[..., :3], stack[..., 3:]
     derived = simulate(rgb_to_lightness(rgb01) / 100.0, simulation, training)
     gray = tf.where(has_bw, bw01, derived) * 2.0 - 1.0

@@ -57,6 +57,7 @@ def _datasets(config: Config, skipped: data.SkippedFiles) -> tuple[tf.data.Datas
         # Whole batches only, unless the data set is smaller than one batch.
         drop_remainder=len(train_pairs) >= config.batch_size,
         hint_sampling=HintSampling() if hint_input else None,
+        zoom_out=config.zoom_out,
         **common,
     )
     # Validation and the best epoch: the automatic mode (no hints).
