@@ -17,6 +17,7 @@ cost of a new default against today's) and says how many epochs 15 minutes buy.
     python bench/ablation.py steps [--recipes default,bins]
     python bench/ablation.py run RECIPE --data openmoji --seed 1 --minutes 15   # or --epochs 5
     python bench/ablation.py table
+    python bench/ablation.py fit runs/ablation/openmoji-default-s1   # its own training drawings against the test split
 """
 
 from __future__ import annotations
@@ -57,6 +58,10 @@ RECIPES = {
     "bins-64": ["--head", "bins", "--image-size", "64"],
     "no-dropout": ["--dropout", "0"],  # pix2pix's decoder dropout is noise; the series underfits
     "bins-no-dropout": ["--head", "bins", "--dropout", "0"],
+    "group-norm": ["--norm", "group"],  # no running statistics: validation and test as training sees them
+    "lr-3e-3": ["--learning-rate", "3e-3"],
+    "width-64": ["--width", "64"],  # capacity: the model underfits its own training drawings
+    "no-hints": ["--no-hint-input"],  # every training image in the automatic mode, none with hints
     "zoom-out": ["--zoom-out", "1.6"],  # drawings also smaller in their frame: framing as on a page (issue 26)
 }
 SCORE_SIZE = 128  # every run is scored on the same test pictures, whatever size it trained at
@@ -88,15 +93,17 @@ def run(recipe: str, data_set: str, seed: int, budget: list[str], runs: Path, tr
             append_row(CSV, {**row, **score(out, data_set, kind, calibrated)})
 
 
-def score(run_dir: Path, data_set: str, kind: str, calibrated: bool) -> dict:
-    """Test-split metrics of a run's generator on one input kind, through the pipeline a user gets
-    (`Colorizer`), on the test pictures at SCORE_SIZE whatever the run's training size."""
+def score(
+    run_dir: Path, data_set: str, kind: str, calibrated: bool, split: str = "test", limit: int | None = None
+) -> dict:
+    """Metrics of a run's generator on one input kind and split (the first `limit` pictures),
+    through the pipeline a user gets (`Colorizer`), at SCORE_SIZE whatever the run's training size."""
     colorizer = Colorizer(run_dir)  # works at the run's training size; the page is SCORE_SIZE
     head = nets.lab_head(colorizer.model)
     gain = float(head.chroma_gain.numpy()) if head is not None else 1.0
     if not calibrated and head is not None:
         head.chroma_gain.assign(1.0)
-    pairs = data.find_pairs(DATA[data_set], "test")
+    pairs = data.find_pairs(DATA[data_set], split)[:limit]
     dataset = data.make_dataset(pairs, SCORE_SIZE, 16, training=False, simulation=kind, hint_sampling=0)
     results = metrics.evaluate(colorizer.colorize_inputs, dataset)
     row = {"input": kind, "calibrated": calibrated, "chroma_gain": round(gain if calibrated else 1.0, 2)}
@@ -105,6 +112,23 @@ def score(run_dir: Path, data_set: str, kind: str, calibrated: bool) -> dict:
             f"{who}_{k}": round(results[who][k], 3) for k in ("deltaE2000", "deltaE2000_chroma", "colorfulness_ratio")
         }
     return row
+
+
+def fit(run_dir: Path, data_set: str) -> str:
+    """Underfitting or overfitting? The calibrated model on the test split and on as many of its
+    own training drawings, each beside returning the input unchanged."""
+    lines = []
+    for kind in SCORES[data_set]:
+        test = score(run_dir, data_set, kind, True)
+        train = score(run_dir, data_set, kind, True, "train", len(data.find_pairs(DATA[data_set], "test")))
+        for split, row in (("train", train), ("test", test)):
+            model, unchanged = row["model_deltaE2000_chroma"], row["unchanged_deltaE2000_chroma"]
+            lines.append(
+                f"{run_dir.name} {kind} {split}: ΔE2000-chroma {model:.2f} against {unchanged:.2f} unchanged "
+                f"({model / unchanged:.2f} x), all pixels {row['model_deltaE2000']:.2f}, "
+                f"colourfulness {row['model_colorfulness_ratio']:.2f}"
+            )
+    return "\n".join(lines)
 
 
 def table() -> str:
@@ -208,6 +232,9 @@ def main() -> None:
     p.add_argument("--recipes", default=",".join(RECIPES))
     p.add_argument("--minutes", type=float, default=15.0)
     sub.add_parser("table")
+    p = sub.add_parser("fit", help="a run's scores on as many of its own training drawings as the test split has")
+    p.add_argument("run_dir", type=Path)
+    p.add_argument("--data", choices=DATA, default="openmoji")
     args = parser.parse_args()
     if args.command == "run":
         if args.minutes:
@@ -223,6 +250,8 @@ def main() -> None:
             print(
                 f"{recipe}: {cost}; {args.minutes:g} min =", ", ".join(f"{e} epochs on {n}" for n, e in budgets.items())
             )
+    elif args.command == "fit":
+        print(fit(args.run_dir, args.data))
     else:
         print(table())
 
