@@ -59,6 +59,7 @@ RECIPES = {
     "no-dropout": ["--dropout", "0"],  # pix2pix's decoder dropout is noise; the series underfits
     "bins-no-dropout": ["--head", "bins", "--dropout", "0"],
     "group-norm": ["--norm", "group"],  # no running statistics: validation and test as training sees them
+    "bins-group-norm": ["--head", "bins", "--norm", "group"],
     "lr-3e-3": ["--learning-rate", "3e-3"],
     "width-64": ["--width", "64"],  # capacity: the model underfits its own training drawings
     "no-hints": ["--no-hint-input"],  # every training image in the automatic mode, none with hints
