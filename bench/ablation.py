@@ -57,7 +57,6 @@ RECIPES = {
     "size-64": ["--image-size", "64"],  # four times the steps in the same minutes; the layer is upsampled
     "bins-64": ["--head", "bins", "--image-size", "64"],
     "no-dropout": ["--dropout", "0"],  # pix2pix's decoder dropout is noise; the series underfits
-    "bins-no-dropout": ["--head", "bins", "--dropout", "0"],
     "group-norm": ["--norm", "group"],  # no running statistics: validation and test as training sees them
     "bins-group-norm": ["--head", "bins", "--norm", "group"],
     "lr-3e-3": ["--learning-rate", "3e-3"],
