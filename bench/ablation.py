@@ -17,6 +17,7 @@ cost of a new default against today's) and says how many epochs 15 minutes buy.
     python bench/ablation.py steps [--recipes default,bins]
     python bench/ablation.py run RECIPE --data openmoji --seed 1 --minutes 15   # or --epochs 5
     python bench/ablation.py table
+    python bench/ablation.py compare group-norm default --data bundled   # seed by seed: recipe - baseline
     python bench/ablation.py fit runs/ablation/openmoji-default-s1   # its own training drawings against the test split
 """
 
@@ -157,6 +158,27 @@ def table() -> str:
     return "\n".join(lines)
 
 
+def compare(recipe: str, baseline: str, data_set: str) -> str:
+    """Seed by seed, `recipe` minus `baseline` on the seeds both have (calibrated): the same seed
+    draws the same data order, so the paired difference's spread is the recipe's effect's,
+    not the seeds'. Mean ± standard error over the seeds, for each input."""
+    scores: dict[tuple, float] = {}
+    for r in csv.DictReader(open(CSV, newline="")):
+        if r["data"] == data_set and r["calibrated"] == "True" and r["recipe"] in (recipe, baseline):
+            scores[r["recipe"], r["input"], r["seed"]] = float(r["model_deltaE2000_chroma"])
+    lines = [f"{recipe} - {baseline} on {data_set}, ΔE2000 on coloured pixels, calibrated (negative: {recipe} closer)"]
+    for kind in sorted({k[1] for k in scores}):
+        seeds = sorted({k[2] for k in scores if k[1] == kind and (recipe, kind, k[2]) in scores}, key=int)
+        seeds = [s for s in seeds if (baseline, kind, s) in scores]
+        if not seeds:
+            continue
+        diffs = [scores[recipe, kind, s] - scores[baseline, kind, s] for s in seeds]
+        each = ", ".join(f"seed {s}: {d:+.2f}" for s, d in zip(seeds, diffs, strict=True))
+        error = f" ± {statistics.stdev(diffs) / math.sqrt(len(diffs)):.2f}" if len(diffs) > 1 else ""
+        lines.append(f"  {kind}: {statistics.mean(diffs):+.2f}{error} over {len(diffs)} seeds ({each})")
+    return "\n".join(lines)
+
+
 def spread(values: list[float]) -> str:
     """'mean ± sd' over seeds; the mean alone for one seed."""
     if len(values) < 2:
@@ -232,6 +254,10 @@ def main() -> None:
     p.add_argument("--recipes", default=",".join(RECIPES))
     p.add_argument("--minutes", type=float, default=15.0)
     sub.add_parser("table")
+    p = sub.add_parser("compare", help="seed by seed: a recipe minus a baseline")
+    p.add_argument("recipe", choices=RECIPES)
+    p.add_argument("baseline", choices=RECIPES)
+    p.add_argument("--data", choices=DATA, default="openmoji")
     p = sub.add_parser("fit", help="a run's scores on as many of its own training drawings as the test split has")
     p.add_argument("run_dir", type=Path)
     p.add_argument("--data", choices=DATA, default="openmoji")
@@ -250,6 +276,8 @@ def main() -> None:
             print(
                 f"{recipe}: {cost}; {args.minutes:g} min =", ", ".join(f"{e} epochs on {n}" for n, e in budgets.items())
             )
+    elif args.command == "compare":
+        print(compare(args.recipe, args.baseline, args.data))
     elif args.command == "fit":
         print(fit(args.run_dir, args.data))
     else:
