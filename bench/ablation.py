@@ -14,10 +14,10 @@ at a time), so a recipe whose steps cost more gets fewer epochs; short screens m
 use `--epochs`. `steps` times one training step of each recipe side by side (the
 cost of a new default against today's) and says how many epochs 15 minutes buy.
 
-    python bench/ablation.py steps [--recipes default,bins]
+    python bench/ablation.py steps [--recipes regression,bins-group-norm]
     python bench/ablation.py run RECIPE --data openmoji --seed 1 --minutes 15   # or --epochs 5
     python bench/ablation.py table
-    python bench/ablation.py compare group-norm default --data bundled   # seed by seed: recipe - baseline
+    python bench/ablation.py compare bins-group-norm regression --data bundled   # seed by seed: recipe - baseline
     python bench/ablation.py fit runs/ablation/openmoji-default-s1   # its own training drawings against the test split
 """
 
@@ -44,8 +44,11 @@ ROOT = HERE.parent
 CSV = HERE / "ablation.csv"
 QUICK_START = ["--image-size", "128", "--batch-size", "16", "--learning-rate", "1e-3"]
 DATA = {"bundled": None, "openmoji": str(data.openmoji_root())}
+# Every recipe is one change to the defaults the ablation started from (the L1 regression over
+# BatchNorm); it chose the colour classes over GroupNorm, today's defaults (`bins-group-norm`).
+BASELINE = ["--head", "multiply", "--norm", "batch"]
 RECIPES = {
-    "default": [],  # L1 warm-up 20 epochs, then adversarial; LR decays to 0 over the budget
+    "regression": [],  # L1 warm-up 20 epochs, then adversarial; LR decays to 0 over the budget
     "no-adv": ["--adv-weight", "0"],
     "adv-start": ["--gan-warmup", "0"],
     "adv-start-w10": ["--gan-warmup", "0", "--adv-weight", "10"],
@@ -77,7 +80,7 @@ def run(recipe: str, data_set: str, seed: int, budget: list[str], runs: Path, tr
     With `trained_by` (the command that trained it), score the existing run instead.
     """
     out = runs / f"{data_set}-{recipe}-s{seed}"
-    args = ["train", "--out", str(out), "--seed", str(seed), *budget, *QUICK_START]
+    args = ["train", "--out", str(out), "--seed", str(seed), *budget, *QUICK_START, *BASELINE]
     args += [*(["--data", DATA[data_set]] if DATA[data_set] else []), *RECIPES[recipe]]
     minutes = math.nan
     if trained_by is None:
@@ -189,7 +192,7 @@ def spread(values: list[float]) -> str:
 def recipe_config(recipe: str) -> mangacolor.Config:
     """The Config `mangacolor train` builds from the quick start's options and the recipe's."""
     return cli.config_from_args(
-        cli.build_parser().parse_args(["train", "--out", "unused", *QUICK_START, *RECIPES[recipe]])
+        cli.build_parser().parse_args(["train", "--out", "unused", *QUICK_START, *BASELINE, *RECIPES[recipe]])
     )
 
 

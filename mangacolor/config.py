@@ -25,6 +25,9 @@ SIMULATIONS = ("grayscale", "ink", "screentone", "degrade", "lineart", "lineart_
 PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
 # Each architecture's defaults, where a field is None; nets/ builds with them.
 DEFAULT_DEPTH = {"dcgan": 4, "unet": 5}
+# The U-Net's colour classes over GroupNorm beat the L1 regression over BatchNorm on the series
+# and drew level on the bundled clip art, three seeds each (bench/ablation.py, issue 25).
+DEFAULT_HEAD = {"dcgan": "multiply", "unet": "bins"}
 # The seed's 64 filters; the U-Net at 32 trains faster than at 64 and, on a CPU
 # budget, colours better (bench/train_throughput.py, bench/quality_ablation.csv).
 DEFAULT_WIDTH = {"dcgan": 64, "unet": 32}
@@ -51,16 +54,16 @@ class Config:
     max_images: int | None = setting(None, "use at most this many training images")
     # Model
     arch: str = setting("unet", "dcgan: the seed's DCGAN as described; unet: U-Net + PatchGAN", ARCHITECTURES)
-    head: str = setting(
-        "multiply",
+    head: str | None = setting(
+        None,
         "rgb: tanh RGB; lab: a*b*, keeps L*; multiply: a colour layer under the ink; bins: that layer, "
-        "its a*b* classified over quantised colours (U-Net)",
+        "its a*b* classified over quantised colours (U-Net) (default: bins for the U-Net, else multiply)",
         HEADS,
     )
     depth: int | None = setting(None, "downsampling steps (default: the architecture's)")
     width: int | None = setting(None, "filters of the first layer (default: the architecture's)")
     dropout: float = setting(0.5, "U-Net: pix2pix's dropout in the first three decoder blocks")
-    norm: str = setting("batch", "U-Net normalisation: batch (pix2pix's) or group (no running statistics)", NORMS)
+    norm: str = setting("group", "U-Net normalisation: group (no running statistics) or batch (pix2pix's)", NORMS)
     hint_input: bool | None = setting(None, "a colour-hint input, trained on hints from the targets (default: U-Net)")
     image_size: int = setting(256, "training size in pixels")
     zoom_out: float = setting(
@@ -86,6 +89,8 @@ class Config:
     sample_every: int = setting(1, "save a sample grid every N epochs")
 
     def __post_init__(self) -> None:
+        if self.head is None:
+            self.head = DEFAULT_HEAD.get(self.arch, "multiply")
         self.validate()
 
     def validate(self) -> None:

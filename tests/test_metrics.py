@@ -127,7 +127,8 @@ def test_high_frequency_chroma_sees_a_checkerboard_not_a_smooth_gradient():
 
 def test_resize_conv_upsampling_has_far_less_checkerboard_than_transposed_convolutions():
     """The default U-Net upsamples then convolves (Odena et al. 2016); the seed's
-    generator uses stride-2 transposed convolutions. Same head, same input."""
+    generator uses stride-2 transposed convolutions. Same head, same input, both with BatchNorm
+    (GroupNorm, the U-Net's default, rescales an untrained network's features: another variable)."""
     import keras
 
     from mangacolor import Config, nets
@@ -136,7 +137,7 @@ def test_resize_conv_upsampling_has_far_less_checkerboard_than_transposed_convol
     energy = {}
     for arch in ("dcgan", "unet"):
         keras.utils.set_random_seed(0)
-        generator = nets.build_generator(Config(arch=arch, head="lab", hint_input=False), 128)
+        generator = nets.build_generator(Config(arch=arch, head="lab", norm="batch", hint_input=False), 128)
         out = metrics.to_uint8(generator(gray[None], training=False))[0]
         energy[arch] = metrics.high_frequency_chroma(out, flat)
     assert energy["unet"] < 0.5 * energy["dcgan"], energy
