@@ -18,7 +18,7 @@ cost of a new default against today's) and says how many epochs 15 minutes buy.
     python bench/ablation.py run RECIPE --data openmoji --seed 1 --minutes 15   # or --epochs 5
     python bench/ablation.py table
     python bench/ablation.py compare bins-group-norm regression --data bundled   # seed by seed: recipe - baseline
-    python bench/ablation.py fit runs/ablation/openmoji-default-s1   # its own training drawings against the test split
+    python bench/ablation.py fit runs/ablation/openmoji-regression-s1   # own training drawings against the test split
 """
 
 from __future__ import annotations

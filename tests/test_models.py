@@ -243,3 +243,18 @@ def test_a_bins_generator_builds_at_any_size_and_reloads_with_identical_outputs(
     np.testing.assert_array_equal(np.asarray(again(x)), y)
     with pytest.raises(ValueError, match="bins needs the U-Net"):
         Config(arch="dcgan", head="bins")
+
+
+def test_the_default_head_follows_the_architecture_and_a_saved_run_keeps_its_own(tmp_path: Path):
+    """The U-Net defaults to colour classes over GroupNorm (issue 25's ablation); the seed's DCGAN,
+    which cannot take classes, keeps the Multiply head; a run saved with the old defaults loads as it was."""
+    assert (Config().head, Config().norm) == ("bins", "group")
+    assert Config(arch="dcgan").head == "multiply"
+    assert Config(arch="dcgan").replace(epochs=3).head == "multiply"
+    assert Config(head="lab").head == "lab"
+    old = Config(head="multiply", norm="batch")
+    old.save(tmp_path / "config.json")
+    assert Config.load(tmp_path / "config.json") == old
+    generator = nets.build_generator(Config(width=8, depth=3), 64)
+    assert any(isinstance(layer, keras.layers.GroupNormalization) for layer in generator.layers)
+    assert not any(isinstance(layer, keras.layers.BatchNormalization) for layer in generator.layers)
