@@ -26,7 +26,8 @@ PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
 # Each architecture's defaults, where a field is None; nets/ builds with them.
 DEFAULT_DEPTH = {"dcgan": 4, "unet": 5}
 # The U-Net's colour classes over GroupNorm beat the L1 regression over BatchNorm on the series
-# and drew level on the bundled clip art, three seeds each (bench/ablation.py, issue 25).
+# and drew level on the bundled clip art, three seeds each (bench/ablation.py, issue 25). Resolved
+# by Config itself, as every stage reads `config.head`.
 DEFAULT_HEAD = {"dcgan": "multiply", "unet": "bins"}
 # The seed's 64 filters; the U-Net at 32 trains faster than at 64 and, on a CPU
 # budget, colours better (bench/train_throughput.py, bench/quality_ablation.csv).
@@ -90,7 +91,7 @@ class Config:
 
     def __post_init__(self) -> None:
         if self.head is None:
-            self.head = DEFAULT_HEAD.get(self.arch, "multiply")
+            self.head = DEFAULT_HEAD.get(self.arch)  # an unknown arch stays None: validate names the arch
         self.validate()
 
     def validate(self) -> None:
