@@ -59,6 +59,22 @@ def colorfulness(image: np.ndarray) -> float:
     return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
 
 
+def dominant_hue_share(images: list[np.ndarray], band: float = 30.0, chroma: float = CHROMA_THRESHOLD) -> float:
+    """The share of the coloured pixels (C*ab above `chroma`) of `images` whose hue falls in the
+    most common `band`-degree band of hue angle h_ab: near 1 when a model paints every drawing
+    the same amber, whatever the drawing; nan when nothing is coloured."""
+    hues = []
+    for image in images:
+        ab = skcolor.rgb2lab(image)[..., 1:].reshape(-1, 2)
+        coloured = ab[np.hypot(ab[:, 0], ab[:, 1]) > chroma]
+        hues.append(np.degrees(np.arctan2(coloured[:, 1], coloured[:, 0])) % 360)
+    hues = np.concatenate(hues)
+    if hues.size == 0:
+        return float("nan")
+    counts = np.bincount((hues // band).astype(int), minlength=int(np.ceil(360 / band)))
+    return float(counts.max() / hues.size)
+
+
 def high_frequency_chroma(image: np.ndarray, flat: np.ndarray) -> float:
     """Mean |a*b* - its 3x3 average| over the `flat` pixels (a boolean mask), in Delta-E units.
 

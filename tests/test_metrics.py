@@ -77,6 +77,17 @@ def test_colorfulness_of_red_and_blue_halves_by_hand():
     assert metrics.colorfulness(_halves(RED, BLUE)) == pytest.approx(expected, rel=1e-9)
 
 
+def test_dominant_hue_share_counts_coloured_pixels_in_the_commonest_hue_band():
+    red, blue, grey = np.zeros((8, 8, 3)), np.zeros((8, 8, 3)), np.full((8, 8, 3), 0.5)
+    red[..., 0], blue[..., 2] = 0.9, 0.9
+    amber = np.concatenate([red[:4], np.full((4, 8, 3), (0.9, 0.6, 0.1))])  # red (h 40), orange (h 74)
+    assert metrics.dominant_hue_share([red, red]) == 1.0
+    assert metrics.dominant_hue_share([red, blue, grey]) == 0.5  # grey is no coloured pixel
+    assert metrics.dominant_hue_share([amber], band=30) == 0.5
+    assert metrics.dominant_hue_share([amber], band=90) == 1.0
+    assert math.isnan(metrics.dominant_hue_share([grey]))
+
+
 def test_unchanged_input_keeps_lightness():
     gray = np.random.default_rng(1).uniform(-1.0, 1.0, (2, 16, 16, 1)).astype(np.float32)
     copy = metrics.unchanged_input(gray)

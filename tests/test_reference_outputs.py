@@ -2,7 +2,7 @@
 
 tests/reference/shipped_bw/ holds what the shipped model made of the ten bundled
 B&W drawings, three grayscale panels of the test split and one drawing with three
-hints, recorded before the package was split into rooms (issue 27). A refactor
+hints, recorded by tools/record_reference.py when the model was shipped. A refactor
 changes no output: with the TensorFlow and Keras they were recorded with, on a CPU
 with the same instruction set, they must match pixel for pixel. Other versions and
 other instruction sets round differently (TensorFlow 2.20, the oldest supported,
@@ -30,7 +30,7 @@ RECORDED_ON = json.loads((REFERENCE / "recorded_on.json").read_text())
 CLICKS = [Point(380, 200, (112, 136, 184)), Point(120, 160, (112, 136, 184)), Point(60, 250, (242, 226, 196))]
 
 
-def _inputs() -> dict[str, tuple[np.ndarray, list[Point] | None]]:
+def reference_inputs() -> dict[str, tuple[np.ndarray, list[Point] | None]]:
     cases = {}
     for pair in data.sample_pairs(kind="bw"):
         cases[Path(pair.color).stem] = (data.load_image(pair.color), None)
@@ -47,9 +47,9 @@ def colorizer() -> Colorizer:
     return Colorizer()
 
 
-@pytest.mark.parametrize("name", sorted(_inputs()))
+@pytest.mark.parametrize("name", sorted(reference_inputs()))
 def test_the_shipped_model_paints_what_it_painted_before(name: str, colorizer: Colorizer):
-    page, hints = _inputs()[name]
+    page, hints = reference_inputs()[name]
     expected = np.asarray(Image.open(REFERENCE / f"{name}.png"))
     got = colorizer.colorize(page, hints=hints)
     assert got.shape == expected.shape

@@ -4,8 +4,11 @@
     python tools/figures.py --model runs/quickstart  # a run of yours
 
 Writes bench/figures/bw_drawings.png (bundled B&W drawings before and after, at
-their full resolution) and bench/figures/hints.png (a drawing coloured
-automatically, then with three clicks: the clicks of notebook 05).
+their full resolution), bench/figures/hints.png (a drawing coloured
+automatically, then with three clicks: the clicks of notebook 05) and
+bench/figures/contact_sheet.png (all ten bundled B&W drawings, the model card's
+contact sheet), and prints how many of the coloured pixels there fall in one 30°
+band of hue (near 100%: one colour for everything).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 import mangacolor  # noqa: E402, F401
-from mangacolor import data, visualize  # noqa: E402
+from mangacolor import data, metrics, visualize  # noqa: E402
 from mangacolor.app import mark_hints  # noqa: E402
 from mangacolor.paint import Colorizer, Point  # noqa: E402
 
@@ -47,6 +50,19 @@ def bw_drawings(colorizer: Colorizer, path: Path) -> None:
     plt.close(fig)
 
 
+def contact_sheet(colorizer: Colorizer, path: Path) -> float:
+    """Every bundled B&W drawing beside its colouring, two pairs a row; the outputs' dominant hue share."""
+    inputs = [data.load_image(p.color) for p in data.sample_pairs(kind="bw")]
+    outputs = [colorizer.colorize(image) for image in inputs]
+    half = (len(inputs) + 1) // 2
+    parts = (inputs[:half], outputs[:half], inputs[half:], outputs[half:])
+    columns = [visualize.squares(images, 384) for images in parts]
+    fig = visualize.show_grid(columns, ["B&W drawing", "mangacolor"] * 2, size=2.6)
+    fig.savefig(path, dpi=80, bbox_inches="tight")
+    plt.close(fig)
+    return metrics.dominant_hue_share(outputs)
+
+
 def hints(colorizer: Colorizer, path: Path) -> None:
     page = data.load_image(_bw(DRAWINGS[0]))
     automatic, with_hints = colorizer.colorize(page), colorizer.colorize(page, hints=CLICKS)
@@ -65,7 +81,9 @@ def main() -> None:
     FIGURES.mkdir(exist_ok=True)
     bw_drawings(colorizer, FIGURES / "bw_drawings.png")
     hints(colorizer, FIGURES / "hints.png")
-    print(f"written: {FIGURES / 'bw_drawings.png'}, {FIGURES / 'hints.png'}")
+    share = contact_sheet(colorizer, FIGURES / "contact_sheet.png")
+    print(f"written: {FIGURES / 'bw_drawings.png'}, {FIGURES / 'hints.png'}, {FIGURES / 'contact_sheet.png'}")
+    print(f"contact sheet: {share:.0%} of the coloured pixels in one 30° band of hue")
 
 
 if __name__ == "__main__":
