@@ -19,6 +19,7 @@ cost of a new default against today's) and says how many epochs 15 minutes buy.
     python bench/ablation.py table
     python bench/ablation.py compare bins-group-norm regression --data bundled   # seed by seed: recipe - baseline
     python bench/ablation.py fit runs/ablation/openmoji-regression-s1   # own training drawings against the test split
+    python bench/ablation.py fit runs/ship-last --data bundled --split val   # checkpoints compared on validation
 """
 
 from __future__ import annotations
@@ -118,14 +119,15 @@ def score(
     return row
 
 
-def fit(run_dir: Path, data_set: str) -> str:
-    """Underfitting or overfitting? The calibrated model on the test split and on as many of its
-    own training drawings, each beside returning the input unchanged."""
+def fit(run_dir: Path, data_set: str, held_out: str = "test") -> str:
+    """Underfitting or overfitting? The calibrated model on the `held_out` split (val: for choosing
+    between checkpoints, tools/finish_run.py) and on as many of its own training drawings, each
+    beside returning the input unchanged."""
     lines = []
     for kind in SCORES[data_set]:
-        test = score(run_dir, data_set, kind, True)
-        train = score(run_dir, data_set, kind, True, "train", len(data.find_pairs(DATA[data_set], "test")))
-        for split, row in (("train", train), ("test", test)):
+        test = score(run_dir, data_set, kind, True, held_out)
+        train = score(run_dir, data_set, kind, True, "train", len(data.find_pairs(DATA[data_set], held_out)))
+        for split, row in (("train", train), (held_out, test)):
             model, unchanged = row["model_deltaE2000_chroma"], row["unchanged_deltaE2000_chroma"]
             lines.append(
                 f"{run_dir.name} {kind} {split}: ΔE2000-chroma {model:.2f} against {unchanged:.2f} unchanged "
@@ -261,9 +263,10 @@ def main() -> None:
     p.add_argument("recipe", choices=RECIPES)
     p.add_argument("baseline", choices=RECIPES)
     p.add_argument("--data", choices=DATA, default="openmoji")
-    p = sub.add_parser("fit", help="a run's scores on as many of its own training drawings as the test split has")
+    p = sub.add_parser("fit", help="a run's scores on a held-out split and as many of its own training drawings")
     p.add_argument("run_dir", type=Path)
     p.add_argument("--data", choices=DATA, default="openmoji")
+    p.add_argument("--split", choices=("test", "val"), default="test", help="the held-out split scored")
     args = parser.parse_args()
     if args.command == "run":
         if args.minutes:
@@ -282,7 +285,7 @@ def main() -> None:
     elif args.command == "compare":
         print(compare(args.recipe, args.baseline, args.data))
     elif args.command == "fit":
-        print(fit(args.run_dir, args.data))
+        print(fit(args.run_dir, args.data, args.split))
     else:
         print(table())
 

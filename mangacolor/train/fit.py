@@ -41,7 +41,7 @@ def _first_batch(dataset: tf.data.Dataset, n: int) -> tuple[np.ndarray, np.ndarr
     return gray.numpy(), target.numpy()
 
 
-def _datasets(config: Config, skipped: data.SkippedFiles) -> tuple[tf.data.Dataset, tf.data.Dataset, int]:
+def datasets(config: Config, skipped: data.SkippedFiles) -> tuple[tf.data.Dataset, tf.data.Dataset, int]:
     """Training batches (repeated), validation batches and the steps of an epoch, after
     saying what was found. The step count lets the first epoch's progress bar show its
     total (tf.data loses the length where unreadable files are filtered out)."""
@@ -112,14 +112,15 @@ def _fit(gan: ColorizationGAN, train_ds, val_ds, steps: int, epochs: int, callba
         raise WriteError(e.path, e.cause, advice) from e
 
 
-def _finish(gan: ColorizationGAN, config: Config, run_dir: Path, train_ds, val_ds) -> None:
-    """The final generator: the best epoch, its BatchNorm statistics and chroma gain refitted."""
-    restore_best(gan.generator, run_dir / "checkpoints" / "best.keras")
-    recalibrate_batchnorm(gan.generator, train_ds)
+def finish(generator: keras.Model, checkpoint: Path, out: Path, config: Config, train_ds, val_ds) -> None:
+    """The final generator, saved as `out`: the weights of `checkpoint` (a run's best epoch, or
+    tools/finish_run.py's choice), its BatchNorm statistics and chroma gain refitted."""
+    restore_best(generator, checkpoint)
+    recalibrate_batchnorm(generator, train_ds)
     if config.calibrate:
-        gain = calibrate_chroma_gain(gan.generator, val_ds)
+        gain = calibrate_chroma_gain(generator, val_ds)
         print(f"chroma gain calibrated on the validation split: {gain:g}")
-    save_generator(gan.generator, run_dir / "generator.keras")
+    save_generator(generator, out)
 
 
 def train(
@@ -148,12 +149,13 @@ def train(
     keras.mixed_precision.set_global_policy(policy)
     try:
         skipped = data.SkippedFiles()
-        train_ds, val_ds, steps = _datasets(config, skipped)
+        train_ds, val_ds, steps = datasets(config, skipped)
         with (strategy or tf.distribute.get_strategy()).scope():
             gan = build_gan(config, policy)
         callbacks = run_callbacks(config, run_dir, val_ds, time_limit) + list(extra_callbacks or [])
         _fit(gan, train_ds, val_ds, steps, config.epochs, callbacks, verbose, run_dir)
-        _finish(gan, config, run_dir, train_ds, val_ds)
+        best = run_dir / "checkpoints" / "best.keras"
+        finish(gan.generator, best, run_dir / "generator.keras", config, train_ds, val_ds)
         if len(skipped):
             print(f"{len(skipped)} unreadable image(s) skipped: {', '.join(skipped.paths)}")
         return gan
