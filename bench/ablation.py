@@ -67,6 +67,7 @@ RECIPES = {
     "lr-3e-3": ["--learning-rate", "3e-3"],
     "width-64": ["--width", "64"],  # capacity: the model underfits its own training drawings
     "no-hints": ["--no-hint-input"],  # every training image in the automatic mode, none with hints
+    "bins-group-norm-no-hints": ["--head", "bins", "--norm", "group", "--no-hint-input"],  # today's default, no hints
     "zoom-out": ["--zoom-out", "1.6"],  # drawings also smaller in their frame: framing as on a page (issue 26)
 }
 SCORE_SIZE = 128  # every run is scored on the same test pictures, whatever size it trained at
