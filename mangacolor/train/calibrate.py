@@ -15,15 +15,16 @@ from mangacolor.metrics import image_metrics, summarize
 from mangacolor.nets import lab_head
 
 
-def restore_best(generator: keras.Model, best: Path) -> None:
-    """Give the generator the weights of its best epoch (lowest val_l1).
+def restore_checkpoint(generator: keras.Model, checkpoint: Path) -> None:
+    """Give the generator the weights of a saved epoch, if that file exists.
 
-    Adversarial training oscillates: on a short CPU budget the last epoch was
-    measured worse than the best one (bench/quality_ablation.csv), so the final
-    generator is the best, as with EarlyStopping(restore_best_weights=True).
+    Training hands it its best epoch (lowest val_l1): adversarial training oscillates,
+    and on a short CPU budget the last epoch was measured worse than the best one
+    (bench/quality_ablation.csv), as with EarlyStopping(restore_best_weights=True).
+    tools/finish_run.py hands it another epoch, to compare on the validation split.
     """
-    if best.is_file():
-        generator.set_weights(keras.saving.load_model(best, compile=False).get_weights())
+    if checkpoint.is_file():
+        generator.set_weights(keras.saving.load_model(checkpoint, compile=False).get_weights())
 
 
 def recalibrate_batchnorm(generator: keras.Model, dataset: tf.data.Dataset, batches: int = 20) -> None:

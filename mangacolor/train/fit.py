@@ -21,7 +21,7 @@ from mangacolor.config import Config, check_time_limit
 from mangacolor.data.hint_sampling import HintSampling
 from mangacolor.files import WriteError
 from mangacolor.nets import uses_hint_input
-from mangacolor.train.calibrate import calibrate_chroma_gain, recalibrate_batchnorm, restore_best
+from mangacolor.train.calibrate import calibrate_chroma_gain, recalibrate_batchnorm, restore_checkpoint
 from mangacolor.train.callbacks import (
     AdversarialWarmup,
     GeneratorCheckpoint,
@@ -115,7 +115,7 @@ def _fit(gan: ColorizationGAN, train_ds, val_ds, steps: int, epochs: int, callba
 def finish(generator: keras.Model, checkpoint: Path, out: Path, config: Config, train_ds, val_ds) -> None:
     """The final generator, saved as `out`: the weights of `checkpoint` (a run's best epoch, or
     tools/finish_run.py's choice), its BatchNorm statistics and chroma gain refitted."""
-    restore_best(generator, checkpoint)
+    restore_checkpoint(generator, checkpoint)
     recalibrate_batchnorm(generator, train_ds)
     if config.calibrate:
         gain = calibrate_chroma_gain(generator, val_ds)
